@@ -1,0 +1,125 @@
+"""Home-infusion nursing scheduler: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from scheduler import db
+from scheduler.config import instance_secret_key, load_config, validate_config
+from scheduler.extensions import csrf, login_manager
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(REPO_ROOT, "templates"),
+        static_folder=os.path.join(REPO_ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    validate_config(app.config)
+    # Idle timeout: the session cookie is permanent with a short lifetime, refreshed on
+    # every request; Flask checks the signed timestamp on load, so an idle cookie is
+    # refused server-side too, not just by the browser.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_error_pages(app)
+
+    from scheduler.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from scheduler.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session epoch: logout bumps it, so an earlier cookie no
+        # longer matches and is refused even though its signature is valid.
+        ident, _, epoch = user_id.partition(":")
+        if not ident.isdigit() or not epoch.isdigit():
+            return None
+        user = db.get_session().get(User, int(ident))
+        if user is None or not user.is_active or user.session_epoch != int(epoch):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from scheduler.web.auth.routes import bp as auth_bp
+    from scheduler.web.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from scheduler.web.access import enforce_route_policy
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+
+    app.before_request(enforce_route_policy)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "text/html" in response.content_type:
+            # Pages hold health data: never store them in shared caches or the back-button cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: "The request could not be understood.",
+        403: "You do not have access to this page.",
+        404: "There is no such page.",
+        405: "This page does not accept that kind of request.",
+        500: "Something went wrong on our side. Nothing you entered was saved by this request; please try again.",
+    }
+
+    def render_error(code: int, message: str):
+        return render_template("error.html", code=code, message=message), code
+
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return render_error(400, "The form had expired or was not sent from this site. Please go back, reload the page and try again.")

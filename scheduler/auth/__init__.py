@@ -1,0 +1,1 @@
+"""Authentication helpers shared by the web layer and the CLI."""

@@ -1,0 +1,162 @@
+"""`flask` commands: database, users, demo data, the reminder worker, and running it all.
+
+Each command is an entry point and owns its unit of work: it opens a session, calls
+operations, and commits once.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from scheduler.db import utcnow
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(reminders_group)
+    app.cli.add_command(run_all_command)
+
+
+def alembic_config(database_url: str):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # '%' is ConfigParser's interpolation character; a password may contain it.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the schema up to REVISION (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a new revision from the models (review it before committing)."""
+    from alembic import command
+
+    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True)
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from alembic import command
+
+    command.check(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+users_group = AppGroup("users", help="Accounts.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "nurse", "patient"]))
+@click.option("--name", "full_name", default="", help="Full name (default: the part of the email before @).")
+@click.password_option("--password", help="Prompted and never echoed when not given.")
+def users_create(email: str, role: str, full_name: str, password: str) -> None:
+    """Create an account. The password is prompted without echo and never logged."""
+    from scheduler.operations.accounts import InvalidAccount, create_user
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        try:
+            user = create_user(
+                session, email=email, full_name=full_name or email.split("@")[0], role=role, password=password
+            )
+        except InvalidAccount as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no users yet.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load demo data (idempotent) and print the demo logins."""
+    from scheduler.demo import DEMO_PASSWORD, seed_demo
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        logins = seed_demo(session, now=utcnow(), only_if_empty=if_empty)
+        session.commit()
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in logins:
+        click.echo(f"  {role:<12} {email}")
+
+
+reminders_group = AppGroup("reminders", help="The reminder worker.")
+
+
+@reminders_group.command("run")
+@click.option("--interval-seconds", default=10.0, show_default=True)
+def reminders_run(interval_seconds: float) -> None:
+    """Run the reminder worker in this process until SIGTERM or Ctrl-C."""
+    from scheduler.worker import run_worker
+
+    run_worker(current_app.config, interval_seconds=interval_seconds)
+
+
+@click.command("run-all")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run_all_command(host: str, port: int) -> None:
+    """Start the web app and the reminder worker as two processes; Ctrl-C stops both."""
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    children = [
+        subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"]),
+        subprocess.Popen([*flask, "reminders", "run"]),
+    ]
+    click.echo(f"Web app on http://{host}:{port}  (worker pid {children[1].pid}); Ctrl-C stops both.")
+
+    def stop(signum, _frame):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass  # the terminal sent SIGINT to the children too
+    finally:
+        stop(signal.SIGTERM, None)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    crashed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+    if crashed:
+        raise click.ClickException(f"{' and '.join(' '.join(c.args[4:6]) for c in crashed)} exited with an error")

@@ -1,0 +1,72 @@
+"""Configuration from environment variables; the names are documented in README.md.
+
+Nothing secret is a constant in code: SECRET_KEY comes from the environment or is
+generated once into the instance folder, readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Environment variables read at start-up, with their defaults (None: derived, see below).
+ENV_SETTINGS: dict[str, str | None] = {
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/scheduler.sqlite3
+    "SECRET_KEY": None,  # default: generated into <instance>/secret_key (mode 0600)
+    "AGENCY_TIMEZONE": "America/Chicago",
+    "SESSION_IDLE_MINUTES": "15",
+    "PROTOCOL_FILE": "",  # organisation protocol replacing the shipped default
+}
+
+
+class ConfigError(RuntimeError):
+    """Start-up configuration that cannot work; the message says which variable."""
+
+
+def load_config(instance_path: str) -> dict:
+    env = {name: os.environ.get(name, default) for name, default in ENV_SETTINGS.items()}
+    config = {
+        "DATABASE_URL": env["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'scheduler.sqlite3'}",
+        "SECRET_KEY": env["SECRET_KEY"],
+        "AGENCY_TIMEZONE": env["AGENCY_TIMEZONE"],
+        "SESSION_IDLE_MINUTES": int(env["SESSION_IDLE_MINUTES"]),
+        "PROTOCOL_FILE": env["PROTOCOL_FILE"] or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+    }
+    return config
+
+
+def validate_config(config: dict) -> None:
+    try:
+        ZoneInfo(config["AGENCY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"AGENCY_TIMEZONE={config['AGENCY_TIMEZONE']!r} is not an IANA time zone name") from exc
+    url = config["DATABASE_URL"]
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        # SQLAlchemy would pick psycopg2, which is not installed; say so instead of an
+        # ImportError deep in start-up.
+        raise ConfigError("DATABASE_URL must name the driver: postgresql+psycopg://user:pass@host/db")
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The key generated once into the instance folder (mode 0600), shared by all processes."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,19 @@
+"""Every model, imported once so Base.metadata knows all tables (Alembic, tests)."""
+
+from scheduler.models.agency import Agency
+from scheduler.models.audit import AuditEvent
+from scheduler.models.documentation import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VitalSigns
+from scheduler.models.labs import LabDraw, LabResult
+from scheduler.models.nurses import Nurse, TimeOff, WorkingHours
+from scheduler.models.orders import TherapyOrder
+from scheduler.models.patients import Patient, PatientWeight
+from scheduler.models.products import Product, VialLot, VialSize
+from scheduler.models.reminders import Reminder
+from scheduler.models.users import User
+from scheduler.models.visits import Visit
+
+__all__ = [
+    "Agency", "Amendment", "AuditEvent", "InfusionRecord", "LabDraw", "LabResult", "LotUsage",
+    "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder",
+    "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
+]

@@ -1,0 +1,75 @@
+"""Nurses: home base, weekly working hours and time off."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.db import Base, UTCDateTime
+
+
+class Nurse(Base):
+    __tablename__ = "nurses"
+    __table_args__ = (
+        CheckConstraint("home_lat BETWEEN -90 AND 90", name="home_lat_range"),
+        CheckConstraint("home_lon BETWEEN -180 AND 180", name="home_lon_range"),
+        CheckConstraint("max_visits_per_day BETWEEN 1 AND 6", name="max_visits_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    # Working hours are wall-clock times in this zone.
+    timezone: Mapped[str] = mapped_column(String(64))
+    home_address: Mapped[str] = mapped_column(String(300))
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    max_visits_per_day: Mapped[int] = mapped_column(SmallInteger, default=2)
+
+    user = relationship("User")
+    working_hours: Mapped[list[WorkingHours]] = relationship(
+        back_populates="nurse", cascade="all, delete-orphan", order_by="WorkingHours.weekday"
+    )
+    time_off: Mapped[list[TimeOff]] = relationship(back_populates="nurse", cascade="all, delete-orphan")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class WorkingHours(Base):
+    """One working block on one weekday (0 = Monday), local time of the nurse."""
+
+    __tablename__ = "nurse_working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("end_time > start_time", name="end_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurses.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+    nurse: Mapped[Nurse] = relationship(back_populates="working_hours")
+
+
+class TimeOff(Base):
+    __tablename__ = "nurse_time_off"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        Index("ix_nurse_time_off_nurse_starts", "nurse_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurses.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    nurse: Mapped[Nurse] = relationship(back_populates="time_off")

@@ -1,0 +1,55 @@
+"""Therapy orders: what the prescriber ordered, from which the visits are planned."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.models._types import one_of
+
+WEIGHT_POLICIES = ("actual", "adjusted")
+ORDER_STATUSES = ("active", "completed", "cancelled")
+# Platelet count follow-up after the infusion ends, in hours: 24 h, 48 h, 72 h and day 7
+# (ivig-reference.md section 4, post-IVIG monitoring).
+DEFAULT_LAB_FOLLOW_UP_HOURS = [24, 48, 72, 168]
+
+
+class TherapyOrder(Base):
+    __tablename__ = "therapy_orders"
+    __table_args__ = (
+        CheckConstraint("dose_g_per_kg > 0", name="dose_positive"),
+        CheckConstraint("days BETWEEN 1 AND 10", name="days_range"),
+        CheckConstraint("window_days BETWEEN 0 AND 14", name="window_days_range"),
+        CheckConstraint("rounding_g IS NULL OR rounding_g > 0", name="rounding_positive"),
+        one_of("weight_policy", WEIGHT_POLICIES),
+        one_of("status", ORDER_STATUSES),
+        Index("ix_therapy_orders_patient", "patient_id", "earliest_start"),
+        Index("ix_therapy_orders_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    indication: Mapped[str] = mapped_column(String(20))
+    dose_g_per_kg: Mapped[float] = mapped_column(Numeric(5, 3, asdecimal=False))
+    days: Mapped[int] = mapped_column(Integer)
+    weight_policy: Mapped[str] = mapped_column(String(10), default="actual")
+    # NULL: exact dose; otherwise round the daily dose to a multiple of this many grams.
+    rounding_g: Mapped[float | None] = mapped_column(Numeric(5, 1, asdecimal=False))
+    premedication: Mapped[str] = mapped_column(Text, default="")
+    first_infusion: Mapped[bool] = mapped_column(Boolean, default=False)
+    product_switch: Mapped[bool] = mapped_column(Boolean, default=False)
+    earliest_start: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer, default=4)
+    lab_follow_up_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(DEFAULT_LAB_FOLLOW_UP_HOURS))
+    prescriber: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient")
+    product = relationship("Product")
+    visits = relationship("Visit", back_populates="order", order_by="Visit.day_number")

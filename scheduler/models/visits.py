@@ -1,0 +1,55 @@
+"""Infusion visits: one nurse, one patient, one day of a therapy order.
+
+A visit keeps the plan it was booked with (catalog version and the computed plan), so a
+later catalog or weight change never silently alters what the nurse will infuse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.models._types import one_of
+
+VISIT_STATUSES = ("booked", "in_progress", "completed", "cancelled")
+ACTIVE_VISIT_STATUSES = ("booked", "in_progress", "completed")
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("day_number >= 1", name="day_number_positive"),
+        CheckConstraint("travel_before_min >= 0 AND travel_after_min >= 0", name="travel_not_negative"),
+        one_of("status", VISIT_STATUSES),
+        Index("ix_visits_nurse_starts", "nurse_id", "starts_at"),
+        Index("ix_visits_patient_starts", "patient_id", "starts_at"),
+        Index("ix_visits_order_day", "order_id", "day_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("therapy_orders.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurses.id"))
+    day_number: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Driving time from the nurse's previous stop and to her next, as estimated at booking.
+    travel_before_min: Mapped[int] = mapped_column(Integer, default=0)
+    travel_after_min: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[dict] = mapped_column(JSON)
+    # Optimistic version: bumped by every change, so reminders and calendar entries that
+    # were derived from an older version can be recognised.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order = relationship("TherapyOrder", back_populates="visits")
+    patient = relationship("Patient")
+    nurse = relationship("Nurse")

@@ -1,0 +1,1 @@
+"""The web layer: blueprints per area, each view declaring who may reach it."""
