@@ -77,10 +77,10 @@ def make_patient(session, *, weight_kg=70.0, measured_on=None, **overrides) -> P
     return patient
 
 
-def make_product(session, *, product_id="octagam_10", concentration_mg_per_ml=100, sizes_g=(2, 5, 10, 20, 30)) -> Product:
+def make_product(session, *, product_id="octagam_10", sizes_g=(2, 5, 10, 20, 30)) -> Product:
     product = session.get(Product, product_id)
     if product is None:
-        product = Product(id=product_id, name=product_id, concentration_mg_per_ml=concentration_mg_per_ml)
+        product = Product(id=product_id, name=product_id)
         product.vial_sizes = [VialSize(size_g=s) for s in sizes_g]
         session.add(product)
         session.flush()

@@ -31,7 +31,6 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('manufacturer', sa.String(length=200), nullable=False),
-    sa.Column('concentration_mg_per_ml', sa.Numeric(precision=6, scale=1, asdecimal=False), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products'))
     )
     op.create_table('users',

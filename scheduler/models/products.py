@@ -1,7 +1,8 @@
 """Products and vial stock.
 
-The clinical values of a product (rates, regimens) live in scheduler/data/products.toml
-with their sources; this table mirrors its identity so orders and lots can reference it.
+The clinical values of a product (concentration, rates, regimens) live only in
+scheduler/data/products.toml with their sources; this table mirrors its identity and vial
+sizes so orders and lots can reference them, and never holds a second copy of a rate.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ class Product(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     manufacturer: Mapped[str] = mapped_column(String(200), default="")
-    concentration_mg_per_ml: Mapped[float] = mapped_column(Numeric(6, 1, asdecimal=False))
 
     vial_sizes: Mapped[list[VialSize]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="VialSize.size_g"
