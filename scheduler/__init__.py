@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -71,20 +72,31 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from scheduler.web.audit.routes import bp as audit_bp
     from scheduler.web.auth.routes import bp as auth_bp
     from scheduler.web.main.routes import bp as main_bp
+    from scheduler.web.patients.routes import bp as patients_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(patients_bp)
+    app.register_blueprint(audit_bp)
+
+
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _register_hooks(app: Flask) -> None:
+    from scheduler.web import security
     from scheduler.web.access import enforce_route_policy
 
     @app.before_request
     def _request_id():
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        # A proxy's id is kept for correlation, but only if it cannot inject into logs.
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
 
+    security.install(app)
     app.before_request(enforce_route_policy)
 
     @app.after_request
@@ -92,7 +104,7 @@ def _register_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -17,6 +17,8 @@ ENV_SETTINGS: dict[str, str | None] = {
     "SECRET_KEY": None,  # default: generated into <instance>/secret_key (mode 0600)
     "AGENCY_TIMEZONE": "America/Chicago",
     "SESSION_IDLE_MINUTES": "15",
+    "SESSION_ABSOLUTE_HOURS": "12",  # a login ends this long after it began, active or not
+    "BEHIND_HTTPS": "0",  # 1: served through a TLS-terminating proxy (one hop, X-Forwarded-*)
     "PROTOCOL_FILE": "",  # organisation protocol replacing the shipped default
 }
 
@@ -37,7 +39,18 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_ABSOLUTE_HOURS": int(env["SESSION_ABSOLUTE_HOURS"]),
+        "BEHIND_HTTPS": env["BEHIND_HTTPS"] == "1",
     }
+    if config["BEHIND_HTTPS"]:
+        # The browser must never send the session over plain HTTP; the __Host- prefix
+        # makes it refuse a cookie that is not Secure, host-only and for path "/".
+        config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            PREFERRED_URL_SCHEME="https",
+        )
     return config
 
 

@@ -9,11 +9,12 @@ from scheduler.models.orders import TherapyOrder
 from scheduler.models.patients import Patient, PatientWeight
 from scheduler.models.products import Product, VialLot, VialSize
 from scheduler.models.reminders import Reminder
+from scheduler.models.security import LoginAttempt
 from scheduler.models.users import User
 from scheduler.models.visits import Visit
 
 __all__ = [
-    "Agency", "Amendment", "AuditEvent", "InfusionRecord", "LabDraw", "LabResult", "LotUsage",
+    "Agency", "Amendment", "AuditEvent", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
     "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder",
     "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
 ]

@@ -1,4 +1,4 @@
-"""Accounts: create users, authenticate, end sessions."""
+"""Accounts: create users, authenticate, change passwords, disable, end sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from scheduler.auth.passwords import hash_password, needs_rehash, password_problem, verify_password, verify_unknown_account
 from scheduler.models import User
 from scheduler.models.users import ROLES
-from scheduler.operations import DomainError
+from scheduler.operations import DomainError, audit
 
 
 class InvalidAccount(DomainError):
@@ -57,3 +57,38 @@ def end_all_sessions(session: Session, user: User) -> None:
     """Make every cookie issued to this user so far useless (logout, password change, disable)."""
     user.session_epoch += 1
     session.flush()
+
+
+class WrongPassword(DomainError):
+    pass
+
+
+def change_password(session: Session, user: User, *, current_password: str, new_password: str, now: datetime) -> None:
+    """Set a new password after checking the current one; every earlier session ends.
+
+    The current password is asked for so that a session left open on a shared computer
+    cannot be turned into a permanent takeover.
+    """
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPassword("The current password is not correct.")
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise InvalidAccount(problem)
+    if verify_password(user.password_hash, new_password):
+        raise InvalidAccount("Choose a password different from the current one.")
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user)
+    audit.record(session, actor=user, action="password_change", object_type="user", object_id=user.id, now=now)
+
+
+def set_active(session: Session, user_id: int, active: bool, *, actor, now: datetime) -> User:
+    """Disable or re-enable an account; disabling ends every session it has open."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise InvalidAccount(f"There is no account with id {user_id}.")
+    user.is_active = active
+    if not active:
+        end_all_sessions(session, user)
+    audit.record(session, actor=actor, action="enable_user" if active else "disable_user",
+                 object_type="user", object_id=user.id, now=now)
+    return user

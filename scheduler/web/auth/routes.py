@@ -1,20 +1,33 @@
-"""Login and logout."""
+"""Login, logout and password change."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from scheduler.db import get_session, utcnow
-from scheduler.operations.accounts import authenticate, end_all_sessions
+from scheduler.operations import audit
+from scheduler.operations.accounts import InvalidAccount, WrongPassword, authenticate, change_password, end_all_sessions
+from scheduler.operations.login_throttle import ThrottleLimits, is_throttled, record_failure
+from scheduler.web import security
 from scheduler.web.access import ALL_ROLES, allow, public
-from scheduler.web.auth.forms import LoginForm, LogoutForm
+from scheduler.web.auth.forms import LoginForm, LogoutForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_LOGIN_FAILURE = "Email or password is not correct."
+THROTTLED_MESSAGE = "Too many failed logins. Please wait 15 minutes and try again."
+
+
+def _limits() -> ThrottleLimits:
+    config = current_app.config
+    defaults = ThrottleLimits()
+    return ThrottleLimits(
+        max_failures_per_account=config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", defaults.max_failures_per_account),
+        max_failures_per_ip=config.get("LOGIN_MAX_FAILURES_PER_IP", defaults.max_failures_per_ip),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,16 +38,29 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        user = authenticate(db, form.email.data, form.password.data, now=utcnow())
+        now = utcnow()
+        source_ip = request.remote_addr or "unknown"
+        if is_throttled(db, form.email.data, source_ip, now=now, limits=_limits()):
+            # Not counted and not checked: the password is never evaluated while throttled.
+            audit.record(db, actor=None, action="login_throttled", object_type="session", now=now)
+            db.commit()
+            form.password.errors.append(THROTTLED_MESSAGE)
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(db, form.email.data, form.password.data, now=now)
         if user is None:
             db.rollback()
+            record_failure(db, form.email.data, source_ip, now=now)
+            audit.record(db, actor=None, action="login_failed", object_type="session", now=now)
+            db.commit()
             form.password.errors.append(GENERIC_LOGIN_FAILURE)
             return render_template("auth/login.html", form=form), 401
+        audit.record(db, actor=user, action="login", object_type="session", now=now)
         db.commit()
         # A fresh session at login: nothing an attacker planted before login survives.
         session.clear()
         session.permanent = True
         login_user(user)
+        security.mark_login(now)
         return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
@@ -45,7 +71,9 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         db = get_session()
-        end_all_sessions(db, current_user._get_current_object())
+        user = current_user._get_current_object()
+        end_all_sessions(db, user)
+        audit.record(db, actor=user, action="logout", object_type="session", now=utcnow())
         db.commit()
         logout_user()
         session.clear()
@@ -53,11 +81,42 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*ALL_ROLES)
+def change_password_page():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        db = get_session()
+        user = current_user._get_current_object()
+        now = utcnow()
+        try:
+            change_password(db, user, current_password=form.current_password.data,
+                            new_password=form.new_password.data, now=now)
+        except WrongPassword as exc:
+            db.rollback()
+            form.current_password.errors.append(str(exc))
+        except InvalidAccount as exc:
+            db.rollback()
+            form.new_password.errors.append(str(exc))
+        else:
+            db.commit()
+            # Every other browser's cookie is dead (epoch bumped); this one gets a new
+            # session under the new epoch so the user stays logged in here.
+            session.clear()
+            session.permanent = True
+            login_user(user)
+            security.mark_login(now)
+            flash("Your password was changed. Other devices have been logged out.")
+            return redirect(url_for("main.index"))
+    return render_template("account/password.html", form=form)
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: an open redirect after login is a phishing tool."""
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash, so "/\\evil.example" is "//evil.example".
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target

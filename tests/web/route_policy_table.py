@@ -1,0 +1,89 @@
+"""The route policy table: every endpoint and method, who may call it, and on which objects.
+
+ONE LINE PER ROUTE AND METHOD. When you add a route, add its line here; the matrix test in
+test_route_policy.py fails until you do. The URL may hold placeholders for the world's
+objects ({patient}, {visit}, {order}); the test fills them with the object that is the
+caller's own, assigned to her, someone else's, or missing, and checks each cell.
+
+Access kinds:
+  PUBLIC          everyone, logged in or not
+  SIGNED_IN       any logged-in role; anonymous callers are sent to log in
+  roles(...)      only these roles (others 403; anonymous sent to log in)
+  PATIENT_RECORD  a page of one patient's data: admin and coordinator reach every patient,
+                  a nurse only patients of her visits (near in time), a patient only his own;
+                  everyone else gets 404 with no data of the patient
+  VISIT_RECORD    the same rule for one visit
+
+`shows_object=True` (the default for record kinds) also checks that an allowed call shows
+the object's sentinel, so a page that shows nothing cannot pass the leak check vacuously.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("anonymous", "admin", "coordinator", "nurse", "patient")
+OWNERSHIPS = ("own", "assigned", "other", "missing")
+
+OK, DENIED, LOGIN = "ok", "denied", "login"
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset[str] | None  # None: public
+    # For object routes: which ownership each role may reach (admin/coordinator: all).
+    object_rule: dict[str, frozenset[str]] | None = None
+    shows_object: bool = False
+
+    def expected(self, role: str, ownership: str | None) -> str:
+        if self.roles is None:
+            return OK
+        if role == "anonymous":
+            return LOGIN
+        if role not in self.roles:
+            return DENIED
+        if self.object_rule is None or ownership is None:
+            return OK
+        return OK if ownership in self.object_rule.get(role, frozenset()) else DENIED
+
+
+def roles(*names: str) -> Access:
+    return Access(frozenset(names))
+
+
+PUBLIC = Access(None)
+SIGNED_IN = roles("admin", "coordinator", "nurse", "patient")
+_EVERY_EXISTING = frozenset({"own", "assigned", "other"})
+PATIENT_RECORD = Access(
+    SIGNED_IN.roles,
+    object_rule={
+        "admin": _EVERY_EXISTING,
+        "coordinator": _EVERY_EXISTING,
+        "nurse": frozenset({"assigned"}),
+        "patient": frozenset({"own"}),
+    },
+    shows_object=True,
+)
+VISIT_RECORD = PATIENT_RECORD
+
+
+@dataclass(frozen=True)
+class Rule:
+    endpoint: str
+    method: str
+    url: str
+    access: Access
+
+
+TABLE: list[Rule] = [
+    Rule("static", "GET", "/static/style.css", PUBLIC),
+    Rule("auth.login", "GET", "/login", PUBLIC),
+    Rule("auth.login", "POST", "/login", PUBLIC),
+    Rule("auth.logout", "POST", "/logout", SIGNED_IN),
+    Rule("auth.change_password_page", "GET", "/account/password", SIGNED_IN),
+    Rule("auth.change_password_page", "POST", "/account/password", SIGNED_IN),
+    Rule("main.index", "GET", "/", SIGNED_IN),
+    Rule("patients.summary", "GET", "/patients/{patient}", PATIENT_RECORD),
+    Rule("audit.index", "GET", "/admin/audit/", roles("admin")),
+    Rule("audit.export", "GET", "/admin/audit/export.csv", roles("admin")),
+]

@@ -1,0 +1,86 @@
+"""A small world for access tests: one login per role and three patients, each with a
+distinctive sentinel in every field that counts as PHI.
+
+  own       the patient login's own record; visited by another nurse
+  assigned  visited tomorrow by the nurse login
+  other     nobody's: visited by another nurse, no login ("Sentinelname")
+
+A sentinel of a patient the caller may not reach must never appear in a response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from scheduler.db import utcnow
+from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_user, make_visit
+
+MISSING_ID = 987654
+
+
+@dataclass
+class World:
+    emails: dict[str, str] = field(default_factory=dict)  # role -> login email
+    objects: dict[str, dict[str, int]] = field(default_factory=dict)  # ownership -> {"patient": id, ...}
+    sentinels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ownership -> PHI strings
+    users: dict[str, object] = field(default_factory=dict)
+
+    def entitled(self, role: str) -> set[str]:
+        """The ownerships whose data this role may see."""
+        return {"admin": {"own", "assigned", "other"}, "coordinator": {"own", "assigned", "other"},
+                "nurse": {"assigned"}, "patient": {"own"}}.get(role, set())
+
+    def url(self, template: str, ownership: str | None) -> str:
+        if ownership is None:
+            return template
+        return template.format(**self.objects[ownership])
+
+
+def _patient(session, tag: str, n: int, **extra):
+    return make_patient(
+        session,
+        first_name=f"Pfirst{tag}",
+        last_name=f"Sentinel{tag}",
+        date_of_birth=date(1931, 1, n),
+        address_line=f"{n} Sentinelstreet{tag}",
+        phone_e164=f"+1201555{n:04d}",
+        allergies=f"Sentinelallergy{tag}",
+        **extra,
+    )
+
+
+def build_world(session) -> World:
+    world = World()
+    for role in ("admin", "coordinator", "nurse", "patient"):
+        user = make_user(session, role=role, email=f"{role}@example.org", full_name=f"Login {role}")
+        world.emails[role] = user.email
+        world.users[role] = user
+    my_nurse = make_nurse(session, user=world.users["nurse"])
+    other_nurse = make_nurse(session, first_name="Olga")
+    tomorrow = utcnow().replace(microsecond=0) + timedelta(days=1)
+
+    patients = {
+        "own": _patient(session, "own", 11, user_id=world.users["patient"].id),
+        "assigned": _patient(session, "assigned", 12),
+        "other": _patient(session, "name", 13),
+    }
+    for ownership, patient in patients.items():
+        nurse = my_nurse if ownership == "assigned" else other_nurse
+        order = make_order(session, patient=patient)
+        visit = make_visit(session, order=order, nurse=nurse, starts_at=tomorrow + timedelta(days=len(world.objects)))
+        world.objects[ownership] = {"patient": patient.id, "visit": visit.id, "order": order.id}
+        world.sentinels[ownership] = (
+            patient.last_name, patient.first_name, patient.address_line, patient.phone_e164,
+            patient.allergies, patient.date_of_birth.isoformat(),
+        )
+    world.objects["missing"] = {"patient": MISSING_ID, "visit": MISSING_ID, "order": MISSING_ID}
+    session.commit()
+    return world
+
+
+def log_in(client, world: World, role: str) -> None:
+    if role == "anonymous":
+        return
+    response = client.post("/login", data={"email": world.emails[role], "password": PASSWORD})
+    assert response.status_code == 302, f"login as {role} failed"
