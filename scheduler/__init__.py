@@ -12,6 +12,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from scheduler import db
+from scheduler.clinical import load_catalog
 from scheduler.config import instance_secret_key, load_config, validate_config
 from scheduler.extensions import csrf, login_manager
 
@@ -38,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
 
     db.init_app(app)
+    # Loaded once: a malformed organisation protocol stops start-up with a message naming
+    # the file, product and field, instead of failing later on a nurse's page.
+    app.extensions["catalog"] = load_catalog(app.config["PROTOCOL_FILE"])
     csrf.init_app(app)
     _init_login(app)
     _register_blueprints(app)

@@ -21,7 +21,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def register_commands(app: Flask) -> None:
+    from scheduler.plan_cli import plan_command
+
     app.cli.add_command(db_group)
+    app.cli.add_command(plan_command)
     app.cli.add_command(users_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reminders_group)
@@ -97,6 +100,27 @@ def users_create(email: str, role: str, full_name: str, password: str) -> None:
             raise click.ClickException(str(exc)) from None
         session.commit()
         click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@users_group.command("disable")
+@click.option("--email", required=True)
+def users_disable(email: str) -> None:
+    """Disable an account; every session it has open ends at its next request."""
+    from sqlalchemy import func, select
+
+    from scheduler.models import User
+    from scheduler.operations.accounts import InvalidAccount, normalise_email, set_active
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        user_id = session.scalar(select(User.id).where(func.lower(User.email) == normalise_email(email)))
+        try:
+            if user_id is None:
+                raise InvalidAccount(f"There is no account with the email {email}.")
+            set_active(session, user_id, False, actor=None, now=utcnow())
+        except InvalidAccount as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"Disabled {email}; its sessions have ended.")
 
 
 @click.command("seed-demo")

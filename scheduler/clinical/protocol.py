@@ -1,0 +1,161 @@
+"""The organisation's protocol: ramp rules where the label is silent, and visit settings.
+
+The shipped default lives in ``scheduler/data/protocol.toml``; an organisation can point to
+its own file, which replaces it whole. A protocol never holds label values and cannot raise a
+rate above the label maximum (the ramp clips to it regardless); it decides only:
+
+- how long the initial rate runs when the label gives no duration,
+- how the rate climbs when the label says "increase gradually" (a factor every N minutes),
+- the at-risk cap where the label says only "minimum infusion rate practicable",
+- the visit settings (pre-infusion time, observation, session limit, pump resolution,
+  rounding tolerance).
+
+Every value is validated on load; the error names the file, the product and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scheduler.clinical._toml import Table, read_toml
+
+if TYPE_CHECKING:
+    from scheduler.clinical.catalog import Product
+
+PUMP_RESOLUTIONS_ML_PER_HR = (Decimal("1"), Decimal("0.1"))
+# A factor above 4 would jump from the initial rate to the maximum in one or two steps,
+# which is not the gradual increase every label asks for.
+MAX_STEP_FACTOR = Decimal("4")
+_RAMP_FIELDS = {"source", "initial_min", "step_min", "step_factor", "at_risk_max_rate_mg_per_kg_min"}
+_SETTINGS_FIELDS = {
+    "source", "pre_infusion_min", "observation_min", "observation_first_infusion_min", "max_session_min",
+    "pump_resolution_ml_per_hr", "rounding_max_deviation_pct",
+}
+
+
+@dataclass(frozen=True)
+class RampProtocol:
+    """How a ramp climbs where the label gives no steps."""
+
+    source: str
+    initial_min: int
+    step_min: int
+    step_factor: Decimal
+    at_risk_max_rate_mg_per_kg_min: Decimal
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Organisation settings for visits; defaults in the shipped protocol."""
+
+    source: str
+    pre_infusion_min: int
+    observation_min: int
+    observation_first_infusion_min: int
+    max_session_min: int
+    pump_resolution_ml_per_hr: Decimal
+    rounding_max_deviation_pct: Decimal
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    path: str
+    ramp: RampProtocol
+    settings: Settings
+    # (product_id, indication) -> the ramp rules replacing the defaults for that pair.
+    overrides: Mapping[tuple[str, str], RampProtocol]
+
+    def ramp_for(self, product_id: str, indication: str) -> RampProtocol:
+        return self.overrides.get((product_id, indication), self.ramp)
+
+
+def load_protocol(path: Path, products: Mapping[str, Product]) -> tuple[bytes, Protocol]:
+    raw, data = read_toml(path)
+    root = Table(data, path)
+    root.only({"protocol", "ramp", "settings", "products"})
+    header = root.sub("protocol")
+    header.only({"name", "source"})
+    header.text("source")
+    ramp = _read_ramp(root.sub("ramp"), base=None)
+    overrides = _read_overrides(root, ramp, products) if root.has("products") else {}
+    protocol = Protocol(
+        name=header.text("name"),
+        path=str(path),
+        ramp=ramp,
+        settings=_read_settings(root.sub("settings")),
+        overrides=overrides,
+    )
+    return raw, protocol
+
+
+def _read_ramp(table: Table, base: RampProtocol | None) -> RampProtocol:
+    """A [ramp] table; with ``base``, fields left out keep the base's value."""
+    table.only(_RAMP_FIELDS)
+    required = base is None
+
+    def whole_minutes(key: str, default: int | None) -> int:
+        value = table.number(key, required=required, whole=True)
+        if value is None:
+            return default
+        if value > 120:
+            raise table.error(key, f"must be at most 120 minutes, got {value}")
+        return int(value)
+
+    factor = table.number("step_factor", required=required)
+    if factor is not None and not (1 < factor <= MAX_STEP_FACTOR):
+        raise table.error("step_factor", f"must be above 1 (the rate must rise) and at most {MAX_STEP_FACTOR}, got {factor}")
+    cap = table.number("at_risk_max_rate_mg_per_kg_min", required=required)
+    return RampProtocol(
+        source=table.text("source"),
+        initial_min=whole_minutes("initial_min", base.initial_min if base else None),
+        step_min=whole_minutes("step_min", base.step_min if base else None),
+        step_factor=factor if factor is not None else base.step_factor,
+        at_risk_max_rate_mg_per_kg_min=cap if cap is not None else base.at_risk_max_rate_mg_per_kg_min,
+    )
+
+
+def _read_overrides(root: Table, ramp: RampProtocol, products: Mapping[str, Product]) -> dict[tuple[str, str], RampProtocol]:
+    overrides = {}
+    table = root.sub("products")
+    for product_id in table.data:
+        if product_id not in products:
+            raise table.error(product_id, f"product {product_id!r} is not in the product catalog")
+        per_product = table.sub(product_id, product=product_id)
+        for indication in per_product.data:
+            if indication not in products[product_id].indications:
+                raise per_product.error(indication, f"the product has no {indication!r} indication in the catalog")
+            overrides[(product_id, indication)] = _read_ramp(per_product.sub(indication), base=ramp)
+    return overrides
+
+
+def _read_settings(table: Table) -> Settings:
+    table.only(_SETTINGS_FIELDS)
+
+    def minutes(key: str) -> int:
+        return int(table.number(key, whole=True))
+
+    resolution = table.number("pump_resolution_ml_per_hr")
+    if resolution not in PUMP_RESOLUTIONS_ML_PER_HR:
+        raise table.error("pump_resolution_ml_per_hr", f"must be 1 or 0.1 mL/hr, got {resolution}")
+    deviation = table.number("rounding_max_deviation_pct")
+    if deviation > 50:
+        raise table.error("rounding_max_deviation_pct", f"must be at most 50 %, got {deviation}")
+    settings = Settings(
+        source=table.text("source"),
+        pre_infusion_min=minutes("pre_infusion_min"),
+        observation_min=minutes("observation_min"),
+        observation_first_infusion_min=minutes("observation_first_infusion_min"),
+        max_session_min=minutes("max_session_min"),
+        pump_resolution_ml_per_hr=resolution,
+        rounding_max_deviation_pct=deviation,
+    )
+    if settings.observation_first_infusion_min < settings.observation_min:
+        raise table.error("observation_first_infusion_min", "must not be shorter than observation_min")
+    if settings.max_session_min <= settings.pre_infusion_min + settings.observation_first_infusion_min:
+        raise table.error("max_session_min", "leaves no time for the infusion after pre-infusion and observation")
+    return settings
