@@ -43,6 +43,8 @@ def sweep_reminders(sessionmaker) -> int:
 
 def run_worker(config, *, interval_seconds: float = 10.0) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # APScheduler logs every run of the sweep at INFO; only its problems are worth a line.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     engine = make_engine(config["DATABASE_URL"])
     sessionmaker = make_sessionmaker(engine)
     scheduler = BlockingScheduler(timezone="UTC")
@@ -59,8 +61,15 @@ def run_worker(config, *, interval_seconds: float = 10.0) -> None:
     )
 
     def stop(signum, _frame):
+        # Ctrl-C reaches every process of the terminal's group and run-all then sends
+        # SIGTERM too: the second signal must not interrupt the first shutdown.
+        if not scheduler.running or stopping:
+            return
+        stopping.append(signum)
         log.info("worker %s: signal %d, finishing the job in hand", worker_name(), signum)
         scheduler.shutdown(wait=True)
+
+    stopping: list[int] = []
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

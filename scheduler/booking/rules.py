@@ -1,0 +1,164 @@
+"""The booking rules, checked for one proposed visit against what is already booked.
+
+Every refusal names its rule (a stable code) and, where one is in the way, the visit.
+The booking operation runs these inside the transaction that inserts; the database's
+overlap constraint is the last line of defence behind them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.booking.availability import Interval, WeeklyBlock, local_day_bounds, working_intervals
+from scheduler.booking.travel import Point, TravelSettings, travel_min
+
+
+@dataclass(frozen=True)
+class BookedVisit:
+    visit_id: int | None  # None: another day of the series being booked
+    starts_at: datetime
+    ends_at: datetime
+    place: Point
+    patient_id: int
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class NurseContext:
+    nurse_id: int
+    name: str
+    zone: ZoneInfo
+    home: Point
+    blocks: tuple[WeeklyBlock, ...]
+    time_off: tuple[Interval, ...]
+    max_visits_per_day: int
+    visits: tuple[BookedVisit, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Proposal:
+    day_number: int
+    starts_at: datetime
+    visit_min: float
+    place: Point
+    patient_id: int
+
+    @property
+    def ends_at(self) -> datetime:
+        # Whole minutes, rounded up: the visit must not be cut short by the calendar.
+        return self.starts_at + timedelta(minutes=math.ceil(self.visit_min - 1e-9))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    rule: str
+    message: str
+    visit_id: int | None = None
+
+
+def fmt_local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def conflicts_for(
+    proposal: Proposal,
+    nurse: NurseContext,
+    *,
+    patient_visits: tuple[BookedVisit, ...],
+    travel: TravelSettings,
+    window: tuple[date, date] | None = None,
+    patient_zone: ZoneInfo | None = None,
+) -> list[Conflict]:
+    """Every rule the proposal breaks (empty: it can be booked)."""
+    start, end = proposal.starts_at, proposal.ends_at
+    zone = nurse.zone
+    found: list[Conflict] = []
+
+    if window is not None:
+        local_date = start.astimezone(patient_zone or zone).date()
+        first, last = window
+        if not first <= local_date <= last:
+            found.append(Conflict("order_window", f"Day {proposal.day_number} on {local_date.isoformat()} is outside "
+                                  f"the order's window {first.isoformat()} to {last.isoformat()}."))
+
+    for off in nurse.time_off:
+        if off.overlaps(start, end):
+            found.append(Conflict("time_off", f"{nurse.name} is off from {fmt_local(off.start, zone)} to {fmt_local(off.end, zone)}."))
+            break
+    else:
+        local_date = start.astimezone(zone).date()
+        intervals = working_intervals(local_date, list(nurse.blocks), zone, list(nurse.time_off))
+        if not any(i.contains(start, end) for i in intervals):
+            hours = ", ".join(f"{i.start.astimezone(zone):%H:%M}-{i.end.astimezone(zone):%H:%M}" for i in intervals) or "none"
+            found.append(Conflict("working_hours", f"{fmt_local(start, zone)}-{end.astimezone(zone):%H:%M} is outside "
+                                  f"{nurse.name}'s working hours that day ({hours})."))
+
+    for other in nurse.visits:
+        if other.ends_at <= start:
+            gap_needed = travel_min(other.place, proposal.place, travel)
+            if other.ends_at + timedelta(minutes=gap_needed) > start:
+                found.append(_nurse_conflict(other, nurse, f"needs {gap_needed} min to drive from the visit ending {fmt_local(other.ends_at, zone)}"))
+        elif other.starts_at >= end:
+            gap_needed = travel_min(proposal.place, other.place, travel)
+            if end + timedelta(minutes=gap_needed) > other.starts_at:
+                found.append(_nurse_conflict(other, nurse, f"needs {gap_needed} min to drive to the visit starting {fmt_local(other.starts_at, zone)}"))
+        else:
+            found.append(_nurse_conflict(other, nurse, f"already has a visit {fmt_local(other.starts_at, zone)}-{other.ends_at.astimezone(zone):%H:%M}"))
+
+    for other in patient_visits:
+        if other.starts_at < end and start < other.ends_at:
+            found.append(Conflict("patient_overlap", f"The patient already has a visit {fmt_local(other.starts_at, zone)}-"
+                                  f"{other.ends_at.astimezone(zone):%H:%M}.", other.visit_id))
+
+    day = local_day_bounds(start.astimezone(zone).date(), zone)
+    same_day = [v for v in nurse.visits if day.overlaps(v.starts_at, v.ends_at)]
+    if len(same_day) >= nurse.max_visits_per_day:
+        found.append(Conflict("max_visits_per_day", f"{nurse.name} already has {len(same_day)} visit(s) that day "
+                              f"(maximum {nurse.max_visits_per_day})."))
+    return found
+
+
+def _nurse_conflict(other: BookedVisit, nurse: NurseContext, why: str) -> Conflict:
+    name = f"visit #{other.visit_id}" if other.visit_id else "another day of this course"
+    return Conflict("nurse_overlap", f"{nurse.name} {why} ({name}{': ' + other.label if other.label else ''}).", other.visit_id)
+
+
+def series_proposals(first_start: datetime, visit_mins: list[float], *, place: Point, patient_id: int, zone: ZoneInfo) -> list[Proposal]:
+    """A course on consecutive days at the same local clock time (labels give ITP courses on
+    consecutive days)."""
+    local = first_start.astimezone(zone)
+    proposals = []
+    for index, visit_min in enumerate(visit_mins):
+        day = local.date() + timedelta(days=index)
+        start = datetime.combine(day, time(local.hour, local.minute), tzinfo=zone).astimezone(first_start.tzinfo)
+        proposals.append(Proposal(index + 1, start, visit_min, place, patient_id))
+    return proposals
+
+
+def series_conflicts(
+    proposals: list[Proposal],
+    nurse: NurseContext,
+    *,
+    patient_visits: tuple[BookedVisit, ...],
+    travel: TravelSettings,
+    window: tuple[date, date] | None,
+    patient_zone: ZoneInfo,
+) -> list[Conflict]:
+    """All or nothing: every day is checked, each against the days before it too."""
+    found: list[Conflict] = []
+    accepted: list[BookedVisit] = []
+    for proposal in proposals:
+        as_booked = BookedVisit(None, proposal.starts_at, proposal.ends_at, proposal.place, proposal.patient_id)
+        found += conflicts_for(
+            proposal,
+            NurseContext(**{**nurse.__dict__, "visits": nurse.visits + tuple(accepted)}),
+            patient_visits=patient_visits + tuple(accepted),
+            travel=travel,
+            window=window if proposal.day_number == 1 else None,
+            patient_zone=patient_zone,
+        )
+        accepted.append(as_booked)
+    return found

@@ -1,0 +1,119 @@
+"""Booking suggestions: for each nurse and day of the order's window, the earliest start that
+fits the whole course, ranked by the earliest day, then the least added driving.
+
+Per nurse and day only the gaps between her booked visits are tried, each at the earliest
+moment it allows (after the drive from the previous stop), so the cost grows with the number
+of visits in the window, not with the number of minutes in it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.booking.availability import local_to_utc, working_intervals
+from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, series_conflicts, series_proposals
+from scheduler.booking.travel import Point, TravelSettings, travel_min
+
+STEP_MIN = 15  # suggested starts fall on the quarter hour
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    patient_id: int
+    place: Point
+    patient_zone: ZoneInfo
+    visit_mins: tuple[float, ...]  # one per day of the course
+    window: tuple[date, date]
+    preferred_hours: tuple[time, time] | None = None  # local to the patient
+    not_before: datetime | None = None  # usually now
+
+
+@dataclass(frozen=True)
+class Slot:
+    nurse_id: int
+    nurse_name: str
+    starts_at: tuple[datetime, ...]  # one per day
+    ends_at: tuple[datetime, ...]
+    travel_before_min: int
+    travel_after_min: int
+    added_travel_min: int
+
+
+def suggest_slots(
+    request: SlotRequest,
+    nurses: list[NurseContext],
+    *,
+    patient_visits: tuple[BookedVisit, ...],
+    travel: TravelSettings,
+    limit: int = 10,
+) -> list[Slot]:
+    slots: list[Slot] = []
+    first, last = request.window
+    for nurse in nurses:
+        day = first
+        while day <= last:
+            slot = _earliest_on(day, nurse, request, patient_visits, travel)
+            if slot is not None:
+                slots.append(slot)
+            day += timedelta(days=1)
+    slots.sort(key=lambda s: (s.starts_at[0].astimezone(request.patient_zone).date(), s.added_travel_min, s.starts_at[0], s.nurse_id))
+    return slots[:limit]
+
+
+def _earliest_on(day: date, nurse: NurseContext, request: SlotRequest, patient_visits, travel: TravelSettings) -> Slot | None:
+    zone = nurse.zone
+    day_visits = sorted(
+        (v for v in nurse.visits if v.starts_at.astimezone(zone).date() == day), key=lambda v: v.starts_at
+    )
+    lower, upper = None, None
+    if request.preferred_hours:
+        lower = local_to_utc(day, request.preferred_hours[0], request.patient_zone)
+        upper = local_to_utc(day, request.preferred_hours[1], request.patient_zone)
+    for interval in working_intervals(day, list(nurse.blocks), zone, list(nurse.time_off)):
+        stops = [None, *day_visits, None]
+        for prev, nxt in zip(stops, stops[1:]):
+            earliest = interval.start
+            if prev is not None:
+                earliest = max(earliest, prev.ends_at + timedelta(minutes=travel_min(prev.place, request.place, travel)))
+            for bound in (lower, request.not_before):
+                if bound is not None:
+                    earliest = max(earliest, bound)
+            start = _round_up(earliest, zone)
+            if upper is not None and start > upper:
+                continue
+            proposals = series_proposals(start, list(request.visit_mins), place=request.place,
+                                         patient_id=request.patient_id, zone=request.patient_zone)
+            if series_conflicts(proposals, nurse, patient_visits=patient_visits, travel=travel,
+                                window=request.window, patient_zone=request.patient_zone):
+                continue
+            return _slot(nurse, proposals, prev, nxt, request.place, travel)
+    return None
+
+
+def _round_up(moment: datetime, zone: ZoneInfo) -> datetime:
+    local = moment.astimezone(zone)
+    minutes = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+    rounded = math.ceil(minutes / STEP_MIN) * STEP_MIN
+    base = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (base + timedelta(minutes=rounded)).astimezone(moment.tzinfo)
+
+
+def _slot(nurse: NurseContext, proposals: list[Proposal], prev: BookedVisit | None, nxt: BookedVisit | None,
+          place: Point, travel: TravelSettings) -> Slot:
+    before_from = prev.place if prev else nurse.home
+    after_to = nxt.place if nxt else nurse.home
+    before = travel_min(before_from, place, travel)
+    after = travel_min(place, after_to, travel)
+    added = before + after - travel_min(before_from, after_to, travel)
+    return Slot(
+        nurse_id=nurse.nurse_id,
+        nurse_name=nurse.name,
+        starts_at=tuple(p.starts_at for p in proposals),
+        ends_at=tuple(p.ends_at for p in proposals),
+        travel_before_min=before,
+        travel_after_min=after,
+        added_travel_min=added,
+    )

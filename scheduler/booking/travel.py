@@ -1,0 +1,40 @@
+"""Driving time estimate: great-circle distance x road factor / average speed.
+
+Crude on purpose: no routing service is reachable from a pharmacy's server and the estimate
+only has to keep visits from being booked back to back across town. Both factors are
+organisation settings (Agency.road_factor, Agency.average_speed_kmh).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    road_factor: float
+    average_speed_kmh: float
+
+
+def great_circle_km(a: Point, b: Point) -> float:
+    """Haversine distance."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat = lat2 - lat1
+    dlon = math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def travel_min(a: Point, b: Point, settings: TravelSettings) -> int:
+    """Whole minutes, rounded up: a nurse arriving a minute late is late."""
+    km = great_circle_km(a, b) * settings.road_factor
+    return math.ceil(km / settings.average_speed_kmh * 60 - 1e-9)

@@ -1,0 +1,76 @@
+"""Therapy orders: checked against the clinical core before they are saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import Patient, Product, TherapyOrder
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.access import record_change
+from scheduler.operations.plans import plan_for_order
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    patient_id: int
+    product_id: str
+    indication: str
+    dose_g_per_kg: float
+    days: int
+    weight_policy: str
+    rounding_g: float | None
+    premedication: str
+    first_infusion: bool
+    product_switch: bool
+    earliest_start: date
+    window_days: int
+    prescriber: str
+
+
+def draft_order(session: Session, values: OrderInput) -> TherapyOrder:
+    """An unsaved order built from the form, for the plan preview."""
+    patient = session.get(Patient, values.patient_id)
+    if patient is None:
+        raise NotFound(f"No patient #{values.patient_id}.")
+    if session.get(Product, values.product_id) is None:
+        raise DomainError(f"Unknown product {values.product_id!r}.")
+    order = TherapyOrder(**values.__dict__)
+    order.patient = patient
+    return order
+
+
+def preview_plan(session: Session, values: OrderInput, catalog):
+    """The course plan the order would give; raises the clinical core's hard stops."""
+    order = draft_order(session, values)
+    plan = plan_for_order(catalog, order, order.patient, on=values.earliest_start)
+    session.expunge(order) if order in session else None
+    return plan
+
+
+def create_order(session: Session, values: OrderInput, catalog, *, actor, now: datetime) -> TherapyOrder:
+    """Save an order after planning it: a hard stop (IgA contraindication, a product the
+    catalog cannot plan) refuses the order itself, not only its booking."""
+    order = draft_order(session, values)
+    plan_for_order(catalog, order, order.patient, on=values.earliest_start)
+    order.created_by_id = getattr(actor, "id", None)
+    session.add(order)
+    session.flush()
+    record_change(session, actor, object_type="order", object_id=order.id, patient_id=order.patient_id,
+                  now=now, action="create", details={"product_id": order.product_id})
+    return order
+
+
+def unbooked_orders(session: Session) -> list[TherapyOrder]:
+    """Active orders with no active visit yet: the coordinator's to-do list."""
+    from scheduler.models import Visit
+
+    booked = select(Visit.order_id).where(Visit.status.in_(ACTIVE_VISIT_STATUSES))
+    return list(session.scalars(
+        select(TherapyOrder).where(TherapyOrder.status == "active", TherapyOrder.id.not_in(booked))
+        .order_by(TherapyOrder.earliest_start)
+    ))

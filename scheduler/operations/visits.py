@@ -1,0 +1,249 @@
+"""Booking, rescheduling and cancelling home visits.
+
+Writers are serialised per transaction (BEGIN IMMEDIATE on SQLite, row locks on the nurse
+and the patient on PostgreSQL) and the rules are checked inside that transaction, so two
+coordinators booking the same slot at once cannot both win. The database's overlap
+constraint stands behind this as the last line of defence.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.booking.availability import Interval, WeeklyBlock
+from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_conflicts, series_proposals
+from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
+from scheduler.booking.travel import Point, TravelSettings
+from scheduler.clinical import plan_to_dict
+from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.access import record_change
+from scheduler.operations.plans import plan_for_order
+
+# Visits this far either side of the days concerned are loaded to check travel and overlaps.
+CONTEXT_MARGIN = timedelta(days=1)
+
+
+class SchedulingConflict(DomainError):
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__(" ".join(c.message for c in conflicts))
+
+
+def travel_settings(session: Session) -> TravelSettings:
+    agency = session.scalar(select(Agency).limit(1))
+    if agency is None:  # an agency not set up yet gets the model's defaults
+        return TravelSettings(road_factor=1.3, average_speed_kmh=50.0)
+    return TravelSettings(road_factor=agency.road_factor, average_speed_kmh=agency.average_speed_kmh)
+
+
+def order_window(order: TherapyOrder) -> tuple[date, date]:
+    """The dates day 1 may fall on: the order's start date plus or minus its window."""
+    return (order.earliest_start - timedelta(days=order.window_days), order.earliest_start + timedelta(days=order.window_days))
+
+
+def _booked(visit: Visit) -> BookedVisit:
+    patient = visit.patient
+    return BookedVisit(visit.id, visit.starts_at, visit.ends_at, Point(patient.lat, patient.lon), visit.patient_id,
+                       label=f"{patient.display_name}")
+
+
+def _active_visits(session: Session, *, between: Interval, nurse_ids=None, patient_id=None, exclude_ids=()) -> list[Visit]:
+    query = (
+        select(Visit)
+        .options(selectinload(Visit.patient))
+        .where(Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start)
+    )
+    if nurse_ids is not None:
+        query = query.where(Visit.nurse_id.in_(nurse_ids))
+    if patient_id is not None:
+        query = query.where(Visit.patient_id == patient_id)
+    if exclude_ids:
+        query = query.where(Visit.id.not_in(exclude_ids))
+    return list(session.scalars(query))
+
+
+def nurse_contexts(session: Session, nurses: list[Nurse], *, between: Interval, exclude_ids=()) -> list[NurseContext]:
+    by_nurse: dict[int, list[BookedVisit]] = {n.id: [] for n in nurses}
+    for visit in _active_visits(session, between=between, nurse_ids=list(by_nurse), exclude_ids=exclude_ids):
+        by_nurse[visit.nurse_id].append(_booked(visit))
+    return [
+        NurseContext(
+            nurse_id=n.id,
+            name=n.display_name,
+            zone=ZoneInfo(n.timezone),
+            home=Point(n.home_lat, n.home_lon),
+            blocks=tuple(WeeklyBlock(h.weekday, h.start_time, h.end_time) for h in n.working_hours),
+            time_off=tuple(Interval(t.starts_at, t.ends_at) for t in n.time_off if t.ends_at > between.start and t.starts_at < between.end),
+            max_visits_per_day=n.max_visits_per_day,
+            visits=tuple(sorted(by_nurse[n.id], key=lambda v: v.starts_at)),
+        )
+        for n in nurses
+    ]
+
+
+def get_order(session: Session, order_id: int) -> TherapyOrder:
+    order = session.get(TherapyOrder, order_id)
+    if order is None:
+        raise NotFound(f"No therapy order #{order_id}.")
+    return order
+
+
+def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10) -> list[Slot]:
+    order = get_order(session, order_id)
+    patient = order.patient
+    plan = plan_for_order(catalog, order, patient, on=max(order.earliest_start, now.date()))
+    zone = ZoneInfo(patient.timezone)
+    first, last = order_window(order)
+    first = max(first, now.astimezone(zone).date())
+    between = Interval(datetime.combine(first, datetime.min.time(), tzinfo=zone) - CONTEXT_MARGIN,
+                       datetime.combine(last, datetime.min.time(), tzinfo=zone) + timedelta(days=order.days) + CONTEXT_MARGIN)
+    nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))))
+    preferred = (patient.preferred_start, patient.preferred_end) if patient.preferred_start and patient.preferred_end else None
+    request = SlotRequest(
+        patient_id=patient.id, place=Point(patient.lat, patient.lon), patient_zone=zone,
+        visit_mins=tuple(float(day.visit_min) for day in plan.days), window=(first, last),
+        preferred_hours=preferred, not_before=now,
+    )
+    patient_visits = tuple(_booked(v) for v in _active_visits(session, between=between, patient_id=patient.id))
+    contexts = nurse_contexts(session, nurses, between=between)
+    return suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel_settings(session), limit=limit)
+
+
+def _lock_for_booking(session: Session, nurse_id: int, patient_id: int) -> tuple[Nurse, Patient]:
+    # PostgreSQL: row locks serialise bookings for this nurse and this patient. SQLite
+    # ignores FOR UPDATE, but its BEGIN IMMEDIATE already serialises every writer.
+    nurse = session.scalar(select(Nurse).where(Nurse.id == nurse_id).with_for_update())
+    if nurse is None:
+        raise NotFound(f"No nurse #{nurse_id}.")
+    patient = session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
+    return nurse, patient
+
+
+def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient, first_start: datetime,
+           visit_mins: list[float], *, exclude_ids=(), window=True):
+    zone = ZoneInfo(patient.timezone)
+    proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id, zone=zone)
+    between = Interval(proposals[0].starts_at - CONTEXT_MARGIN, proposals[-1].ends_at + CONTEXT_MARGIN)
+    [context] = nurse_contexts(session, [nurse], between=between, exclude_ids=exclude_ids)
+    patient_visits = tuple(_booked(v) for v in _active_visits(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
+    conflicts = series_conflicts(proposals, context, patient_visits=patient_visits, travel=travel_settings(session),
+                                 window=order_window(order) if window else None, patient_zone=zone)
+    if conflicts:
+        raise SchedulingConflict(conflicts)
+    return proposals
+
+
+def book_series(session: Session, order_id: int, nurse_id: int, first_start: datetime, catalog, *, actor, now: datetime) -> list[Visit]:
+    """Book every day of the order's course with one nurse at the same local time: all or none."""
+    order = get_order(session, order_id)
+    if order.status != "active":
+        raise DomainError(f"Order #{order.id} is {order.status}; only active orders can be booked.")
+    if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES)).limit(1)):
+        raise DomainError(f"Order #{order.id} is already booked; reschedule its visits instead.")
+    if first_start < now:
+        raise DomainError("A visit cannot be booked in the past.")
+    nurse, patient = _lock_for_booking(session, nurse_id, order.patient_id)
+    plan = plan_for_order(catalog, order, patient, on=first_start.astimezone(ZoneInfo(patient.timezone)).date())
+    proposals = _check(session, order, nurse, patient, first_start, [float(d.visit_min) for d in plan.days])
+    plan_json = plan_to_dict(plan)
+    visits = [
+        Visit(order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=p.day_number,
+              starts_at=p.starts_at, ends_at=p.ends_at, catalog_version=catalog.version, plan=plan_json,
+              created_by_id=getattr(actor, "id", None))
+        for p in proposals
+    ]
+    session.add_all(visits)
+    _flush_or_conflict(session)
+    for visit in visits:
+        record_change(session, actor, object_type="visit", object_id=visit.id, patient_id=visit.patient_id, now=now,
+                      action="create", details={"nurse_id": nurse.id, "starts_at": visit.starts_at.isoformat()})
+        visit_changed(session, visit, "booked", now=now)
+    return visits
+
+
+def _series_from(session: Session, visit: Visit, scope: str) -> list[Visit]:
+    if scope == "one":
+        return [visit]
+    if scope == "rest":
+        return list(session.scalars(
+            select(Visit)
+            .where(Visit.order_id == visit.order_id, Visit.day_number >= visit.day_number, Visit.status == "booked")
+            .order_by(Visit.day_number)
+        ))
+    raise DomainError(f"Unknown scope {scope!r}: choose 'one' or 'rest'.")
+
+
+def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nurse_id: int | None = None,
+                     scope: str = "one", actor, now: datetime) -> list[Visit]:
+    """Move one visit, or it and the rest of its series (same local time on consecutive days)."""
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit #{visit_id}.")
+    if visit.status != "booked":
+        raise DomainError(f"Visit #{visit.id} is {visit.status.replace('_', ' ')}; only booked visits can be moved.")
+    if new_start < now:
+        raise DomainError("A visit cannot be moved into the past.")
+    moving = _series_from(session, visit, scope)
+    nurse, patient = _lock_for_booking(session, nurse_id or visit.nurse_id, visit.patient_id)
+    lengths = [(v.ends_at - v.starts_at).total_seconds() / 60 for v in moving]
+    proposals = _check(session, visit.order, nurse, patient, new_start, lengths,
+                       exclude_ids=[v.id for v in moving], window=visit.day_number == 1)
+    # Move one row at a time, the one furthest in the direction of travel first, so a
+    # series shifted by a day never overlaps its own old rows (the database's overlap
+    # check runs per row, not per transaction).
+    pairs = list(zip(moving, proposals))
+    if proposals[0].starts_at > visit.starts_at:
+        pairs.reverse()
+    for moved, proposal in pairs:
+        moved.starts_at, moved.ends_at, moved.nurse_id = proposal.starts_at, proposal.ends_at, nurse.id
+        moved.version += 1
+        _flush_or_conflict(session)
+    for moved in moving:
+        record_change(session, actor, object_type="visit", object_id=moved.id, patient_id=moved.patient_id, now=now,
+                      action="reschedule", details={"nurse_id": moved.nurse_id, "starts_at": moved.starts_at.isoformat()})
+        visit_changed(session, moved, "rescheduled", now=now)
+    return moving
+
+
+def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "one", actor, now: datetime) -> list[Visit]:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a reason for the cancellation.")
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit #{visit_id}.")
+    if visit.status != "booked":
+        raise DomainError(f"Visit #{visit.id} is {visit.status.replace('_', ' ')} and cannot be cancelled.")
+    cancelled = _series_from(session, visit, scope)
+    for each in cancelled:
+        each.status, each.cancel_reason = "cancelled", reason
+        each.version += 1
+    session.flush()
+    for each in cancelled:
+        record_change(session, actor, object_type="visit", object_id=each.id, patient_id=each.patient_id, now=now,
+                      action="cancel")
+        visit_changed(session, each, "cancelled", now=now)
+    return cancelled
+
+
+def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
+    """The one place every booking, move and cancellation passes through, inside its
+    transaction: reminders (and anything else derived from a visit's time) hook in here."""
+
+
+def _flush_or_conflict(session: Session) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if "overlap" in str(exc.orig).lower() or "exclusion" in str(exc.orig).lower():
+            raise SchedulingConflict([Conflict("database_overlap", "Another booking for this nurse or patient "
+                                               "was saved at the same moment; reload the suggestions and choose again.")]) from exc
+        raise
