@@ -39,8 +39,9 @@ class RequestContext:
     request_id: str | None = None
 
 
-# Set per request by the web app; empty in the CLI and the worker.
-current_request: ContextVar[RequestContext] = ContextVar("audit_request", default=RequestContext())
+NO_REQUEST = RequestContext()
+# Set per request by the web app; NO_REQUEST in the CLI and the worker.
+current_request: ContextVar[RequestContext | None] = ContextVar("audit_request", default=None)
 
 
 def record(
@@ -57,7 +58,7 @@ def record(
     request_id: str | None = None,
 ) -> AuditEvent:
     """Append one audit row. `actor` is a User, or None for the system / an anonymous caller."""
-    context = current_request.get()
+    context = current_request.get() or NO_REQUEST
     _lock_chain(session)
     prev_hash = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
     event = AuditEvent(
