@@ -117,13 +117,36 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
 
 
 def _lock_for_booking(session: Session, nurse_id: int, patient_id: int) -> tuple[Nurse, Patient]:
-    # PostgreSQL: row locks serialise bookings for this nurse and this patient. SQLite
-    # ignores FOR UPDATE, but its BEGIN IMMEDIATE already serialises every writer.
-    nurse = session.scalar(select(Nurse).where(Nurse.id == nurse_id).with_for_update())
+    # PostgreSQL: row locks serialise bookings for this nurse and this patient, always
+    # nurse first, then patient, then (rescheduling) the visits. SQLite ignores FOR UPDATE,
+    # but its BEGIN IMMEDIATE already serialises every writer.
+    # FOR NO KEY UPDATE (key_share=True), not FOR UPDATE: it still excludes other bookings,
+    # but not the FOR KEY SHARE lock that every insert referencing the patient takes for its
+    # foreign key. With FOR UPDATE a cancellation (holding the visit row, inserting its
+    # audit row with patient_id) and a reschedule of that visit (holding the patient,
+    # waiting for the visit row) deadlocked (tests/reliability/test_booking_races.py).
+    nurse = session.scalar(select(Nurse).where(Nurse.id == nurse_id).with_for_update(key_share=True))
     if nurse is None:
         raise NotFound(f"No nurse #{nurse_id}.")
-    patient = session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
+    patient = session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update(key_share=True))
     return nurse, patient
+
+
+def _lock_visits(session: Session, visits: list[Visit]) -> list[Visit]:
+    """The visits again, row-locked and freshly read, each still booked.
+
+    The first read ran before any lock: on PostgreSQL another coordinator may have
+    cancelled or moved one of them since, and a cancelled visit must not be moved. The
+    lock makes us wait for her commit; READ COMMITTED then shows her change.
+    """
+    locked = list(session.scalars(
+        select(Visit).where(Visit.id.in_([v.id for v in visits])).order_by(Visit.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
+    ))
+    for visit in locked:
+        if visit.status != "booked":
+            raise DomainError(f"Visit #{visit.id} is {visit.status.replace('_', ' ')}; only booked visits can be moved.")
+    return sorted(locked, key=lambda v: v.day_number)
 
 
 def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient, first_start: datetime,
@@ -145,11 +168,15 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
     order = get_order(session, order_id)
     if order.status != "active":
         raise DomainError(f"Order #{order.id} is {order.status}; only active orders can be booked.")
-    if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES)).limit(1)):
-        raise DomainError(f"Order #{order.id} is already booked; reschedule its visits instead.")
     if first_start < now:
         raise DomainError("A visit cannot be booked in the past.")
     nurse, patient = _lock_for_booking(session, nurse_id, order.patient_id)
+    # Checked only once the patient is locked: on PostgreSQL two coordinators booking the
+    # same order with different nurses on non-overlapping days both passed this check when
+    # it ran before the lock, and the order was booked twice (tests/reliability/
+    # test_booking_races.py). Under the lock, READ COMMITTED shows the winner's visits.
+    if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES)).limit(1)):
+        raise DomainError(f"Order #{order.id} is already booked; reschedule its visits instead.")
     plan = plan_for_order(catalog, order, patient, on=first_start.astimezone(ZoneInfo(patient.timezone)).date())
     proposals = _check(session, order, nurse, patient, first_start, [float(d.visit_min) for d in plan.days])
     plan_json = plan_to_dict(plan)
@@ -192,6 +219,7 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
         raise DomainError("A visit cannot be moved into the past.")
     moving = _series_from(session, visit, scope)
     nurse, patient = _lock_for_booking(session, nurse_id or visit.nurse_id, visit.patient_id)
+    moving = _lock_visits(session, moving)
     lengths = [(v.ends_at - v.starts_at).total_seconds() / 60 for v in moving]
     proposals = _check(session, visit.order, nurse, patient, new_start, lengths,
                        exclude_ids=[v.id for v in moving], window=visit.day_number == 1)
@@ -216,7 +244,9 @@ def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")
-    visit = session.get(Visit, visit_id)
+    # Locked (PostgreSQL) and re-read: two coordinators cancelling, or one cancelling while
+    # another moves it, take turns, and the second sees the first one's commit.
+    visit = session.get(Visit, visit_id, with_for_update={"key_share": True}, populate_existing=True)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")
     if visit.status != "booked":
