@@ -38,3 +38,11 @@ def travel_min(a: Point, b: Point, settings: TravelSettings) -> int:
     """Whole minutes, rounded up: a nurse arriving a minute late is late."""
     km = great_circle_km(a, b) * settings.road_factor
     return math.ceil(km / settings.average_speed_kmh * 60 - 1e-9)
+
+
+def route_legs(home: Point, stops: list[Point], settings: TravelSettings) -> list[tuple[int, int]]:
+    """For a nurse's day of stops in visiting order, the drive before and after each one
+    (from home to the first, between stops, back home after the last)."""
+    points = [home, *stops, home]
+    legs = [travel_min(a, b, settings) for a, b in zip(points, points[1:])]
+    return [(legs[i], legs[i + 1]) for i in range(len(stops))]

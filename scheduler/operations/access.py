@@ -114,3 +114,13 @@ def record_change(session: Session, actor, *, object_type: str, object_id, patie
     """Audit a change of patient data; call it in the operation that makes the change."""
     audit.record(session, actor=actor, action=action, object_type=object_type, object_id=object_id,
                  patient_id=patient_id, now=now, details=details)
+
+
+def record_list_read(session: Session, actor, *, object_type: str, patient_ids, now: datetime,
+                     details: dict | None = None) -> None:
+    """Audit a page that lists several patients (calendar, dashboard, order lists): one row
+    naming every patient shown, instead of one row per patient, so a busy calendar stays fast."""
+    ids = sorted({int(i) for i in patient_ids})
+    if ids:
+        audit.record(session, actor=actor, action="read_list", object_type=object_type, now=now,
+                     details={**(details or {}), "patient_ids": ids})

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from scheduler.booking.availability import Interval, WeeklyBlock
 from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_conflicts, series_proposals
 from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
-from scheduler.booking.travel import Point, TravelSettings
+from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
@@ -189,6 +189,8 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
     session.add_all(visits)
     _flush_or_conflict(session)
     for visit in visits:
+        update_day_travel(session, visit.nurse, visit.starts_at)
+    for visit in visits:
         record_change(session, actor, object_type="visit", object_id=visit.id, patient_id=visit.patient_id, now=now,
                       action="create", details={"nurse_id": nurse.id, "starts_at": visit.starts_at.isoformat()})
         visit_changed(session, visit, "booked", now=now)
@@ -226,6 +228,7 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
     # Move one row at a time, the one furthest in the direction of travel first, so a
     # series shifted by a day never overlaps its own old rows (the database's overlap
     # check runs per row, not per transaction).
+    old_days = {(m.nurse_id, m.starts_at) for m in moving}
     pairs = list(zip(moving, proposals))
     if proposals[0].starts_at > visit.starts_at:
         pairs.reverse()
@@ -233,6 +236,8 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
         moved.starts_at, moved.ends_at, moved.nurse_id = proposal.starts_at, proposal.ends_at, nurse.id
         moved.version += 1
         _flush_or_conflict(session)
+    for nurse_id, on in {*old_days, *((m.nurse_id, m.starts_at) for m in moving)}:
+        update_day_travel(session, session.get(Nurse, nurse_id), on)
     for moved in moving:
         record_change(session, actor, object_type="visit", object_id=moved.id, patient_id=moved.patient_id, now=now,
                       action="reschedule", details={"nurse_id": moved.nurse_id, "starts_at": moved.starts_at.isoformat()})
@@ -256,11 +261,27 @@ def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "
         each.status, each.cancel_reason = "cancelled", reason
         each.version += 1
     session.flush()
+    for nurse_id, on in {(c.nurse_id, c.starts_at) for c in cancelled}:
+        update_day_travel(session, session.get(Nurse, nurse_id), on)
     for each in cancelled:
         record_change(session, actor, object_type="visit", object_id=each.id, patient_id=each.patient_id, now=now,
                       action="cancel")
         visit_changed(session, each, "cancelled", now=now)
     return cancelled
+
+
+def update_day_travel(session: Session, nurse: Nurse, on: datetime) -> None:
+    """Recompute the stored drive before and after each of the nurse's visits that local day,
+    so the calendar and the nurse's day view show the route as it now stands."""
+    zone = ZoneInfo(nurse.timezone)
+    day = on.astimezone(zone).date()
+    bounds = Interval(datetime.combine(day, datetime.min.time(), tzinfo=zone),
+                      datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone))
+    visits = sorted(_active_visits(session, between=bounds, nurse_ids=[nurse.id]), key=lambda v: v.starts_at)
+    legs = route_legs(Point(nurse.home_lat, nurse.home_lon), [Point(v.patient.lat, v.patient.lon) for v in visits],
+                      travel_settings(session))
+    for visit, (before, after) in zip(visits, legs):
+        visit.travel_before_min, visit.travel_after_min = before, after
 
 
 def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:

@@ -171,3 +171,14 @@ def test_every_suggestion_passes_the_booking_rules(existing, days, visit_min):
     for slot in suggest_slots(request, [n], patient_visits=(), travel=TRAVEL, limit=50):
         proposals = series_proposals(slot.starts_at[0], list(request.visit_mins), place=PATIENT, patient_id=1, zone=CHICAGO)
         assert series_conflicts(proposals, n, patient_visits=(), travel=TRAVEL, window=request.window, patient_zone=CHICAGO) == []
+
+
+def test_route_legs_go_from_home_through_each_stop_and_back():
+    from scheduler.booking.travel import route_legs
+
+    legs = route_legs(HOME, [PATIENT, FAR], TRAVEL)
+    assert legs == [
+        (travel_min(HOME, PATIENT, TRAVEL), travel_min(PATIENT, FAR, TRAVEL)),
+        (travel_min(PATIENT, FAR, TRAVEL), travel_min(FAR, HOME, TRAVEL)),
+    ]
+    assert route_legs(HOME, [], TRAVEL) == []

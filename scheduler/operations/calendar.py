@@ -1,0 +1,64 @@
+"""Read models for the coordinator's week calendar and today dashboard."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.models import Nurse, TherapyOrder, Visit
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    monday: date
+    days: list[date]
+    nurses: list[Nurse]
+    cells: dict[tuple[int, date], list[Visit]]  # (nurse id, local date) -> visits in order
+
+    @property
+    def patient_ids(self) -> set[int]:
+        return {v.patient_id for visits in self.cells.values() for v in visits}
+
+
+def week_grid(session: Session, monday: date, zone: ZoneInfo, *, nurse_id: int | None = None,
+              product_id: str | None = None, days: int = 7) -> WeekGrid:
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    end = datetime.combine(monday + timedelta(days=days), time(0), tzinfo=zone)
+    nurses_query = select(Nurse).order_by(Nurse.last_name, Nurse.first_name)
+    visits_query = (
+        select(Visit)
+        .options(selectinload(Visit.patient), selectinload(Visit.order))
+        .where(Visit.starts_at < end, Visit.ends_at > start, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+        .order_by(Visit.starts_at)
+    )
+    if nurse_id is not None:
+        nurses_query = nurses_query.where(Nurse.id == nurse_id)
+        visits_query = visits_query.where(Visit.nurse_id == nurse_id)
+    if product_id:
+        visits_query = visits_query.join(TherapyOrder, TherapyOrder.id == Visit.order_id).where(TherapyOrder.product_id == product_id)
+    cells: dict[tuple[int, date], list[Visit]] = defaultdict(list)
+    for visit in session.scalars(visits_query):
+        cells[(visit.nurse_id, visit.starts_at.astimezone(zone).date())].append(visit)
+    return WeekGrid(monday, [monday + timedelta(days=i) for i in range(days)], list(session.scalars(nurses_query)), dict(cells))
+
+
+def failed_reminders(session: Session) -> list:
+    """Reminders that ran out of attempts: the coordinator must reach these patients."""
+    from scheduler.models import Reminder
+
+    return list(session.scalars(select(Reminder).options(selectinload(Reminder.patient))
+                                .where(Reminder.status == "failed").order_by(Reminder.due_at)))
+
+
+def overdue_lab_draws(session: Session, *, now: datetime) -> list:
+    """Draws past their time with no result entered."""
+    from scheduler.models import LabDraw
+
+    return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.patient))
+                                .where(LabDraw.status == "scheduled", LabDraw.due_at < now).order_by(LabDraw.due_at)))

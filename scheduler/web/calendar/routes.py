@@ -1,0 +1,37 @@
+"""The week calendar: nurses x days, each visit with its drive before and after."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from scheduler.db import get_session, utcnow
+from scheduler.models import Nurse
+from scheduler.operations.access import record_list_read
+from scheduler.operations.calendar import week_grid
+from scheduler.web.access import allow
+from scheduler.web.helpers import agency_zone, catalog, parse_date_arg
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+@bp.route("/")
+@allow("coordinator", "admin")
+def week():
+    db, now, zone = get_session(), utcnow(), agency_zone()
+    day = parse_date_arg(request.args.get("week"), now.astimezone(zone).date())
+    monday = day - timedelta(days=day.weekday())
+    nurse_id = request.args.get("nurse", type=int)
+    product_id = request.args.get("product") or None
+    if product_id not in catalog().products:
+        product_id = None
+    grid = week_grid(db, monday, zone, nurse_id=nurse_id, product_id=product_id)
+    record_list_read(db, current_user, object_type="calendar", patient_ids=grid.patient_ids, now=now,
+                     details={"week": monday.isoformat()})
+    db.commit()
+    return render_template("calendar/week.html", grid=grid, zone=zone, nurse_id=nurse_id, product_id=product_id,
+                           products=sorted(catalog().products.values(), key=lambda p: p.name),
+                           all_nurses=db.scalars(select(Nurse).order_by(Nurse.last_name)).all(), timedelta=timedelta)

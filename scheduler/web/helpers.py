@@ -1,0 +1,55 @@
+"""Small helpers shared by the blueprints: the catalog, the agency's zone, local times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from wtforms import SelectChoice
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 select choices (plain tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def catalog():
+    return current_app.extensions["catalog"]
+
+
+def agency_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["AGENCY_TIMEZONE"])
+
+
+def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A date and wall-clock time typed into a form, as an aware datetime in `zone`."""
+    return datetime.combine(day, at, tzinfo=zone)
+
+
+# Dates a calendar may be asked for: far enough for any real schedule, and far from the
+# ends of the date type so "the week before" always exists.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def parse_date_arg(value: str | None, default: date) -> date:
+    """A ?week=YYYY-MM-DD style argument; anything unreadable or absurd falls back to the default."""
+    try:
+        parsed = date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+    return parsed if EARLIEST_DATE <= parsed <= LATEST_DATE else default
+
+
+class NonexistentLocalTime(ValueError):
+    pass
+
+
+def checked_local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Like local_datetime, but a wall-clock time that does not exist that day (skipped by
+    the spring-forward change) is refused instead of silently shifted by an hour."""
+    moment = local_datetime(day, at, zone)
+    round_trip = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    if (round_trip.date(), round_trip.time()) != (day, at):
+        raise NonexistentLocalTime(f"{at:%H:%M} does not exist on {day.isoformat()} in {zone.key} (the clocks change); choose another time.")
+    return moment

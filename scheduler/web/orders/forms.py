@@ -1,0 +1,48 @@
+"""Therapy order and booking forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from scheduler.web.helpers import choices
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+INDICATIONS = choices([("itp", "Immune thrombocytopenia (ITP)"), ("pi", "Primary immunodeficiency (PI)")])
+ROUNDING = choices([("exact", "Exact dose"), ("5", "Round to 5 g"), ("10", "Round to 10 g")])
+WEIGHT_POLICIES = choices([("actual", "Actual body weight"), ("adjusted", "Adjusted body weight (obesity)")])
+
+SCOPES = choices([("one", "This visit only"), ("rest", "This and the later days of the course")])
+
+
+class OrderForm(FlaskForm):
+    indication = SelectField("Indication", choices=INDICATIONS, default="itp")
+    product_id = SelectField("Product", validators=[DataRequired()])
+    dose_g_per_kg = DecimalField("Dose per day (g/kg)", places=3, validators=[InputRequired(), NumberRange(min=0.05, max=2)])
+    days = IntegerField("Number of days", default=2, validators=[InputRequired(), NumberRange(min=1, max=10)])
+    weight_policy = SelectField("Dosing weight", choices=WEIGHT_POLICIES, default="actual")
+    rounding = SelectField("Dose rounding", choices=ROUNDING, default="exact")
+    premedication = TextAreaField("Premedication", validators=[Length(max=2000)])
+    first_infusion = BooleanField("First infusion of IVIG")
+    product_switch = BooleanField("Switch from another IVIG product")
+    earliest_start = DateField("Start date", validators=[InputRequired(message="Enter the start date.")])
+    window_days = IntegerField("Allowed window (± days)", default=4, validators=[InputRequired(), NumberRange(min=0, max=14)])
+    prescriber = StringField("Prescriber", validators=[Length(max=200)])
+
+
+class BookForm(FlaskForm):
+    """Book the whole course: the first day's date and local start time, and the nurse."""
+
+    nurse_id = SelectField("Nurse", coerce=int, validators=[DataRequired()])
+    start_date = DateField("First day", validators=[InputRequired(message="Enter the first day.")])
+    start_time = TimeField("Start time (patient's local time)", validators=[InputRequired(message="Enter the start time.")])
+
+
+class RescheduleForm(BookForm):
+    scope = SelectField("Move", choices=SCOPES, default="one")
+    start_date = DateField("New date", validators=[InputRequired(message="Enter the new date.")])
+
+
+class CancelForm(FlaskForm):
+    scope = SelectField("Cancel", choices=SCOPES, default="one")
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Give a reason for the cancellation."), Length(max=1000)])
+

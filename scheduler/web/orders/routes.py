@@ -1,0 +1,167 @@
+"""Therapy orders: enter an order with its plan previewed, then book its course."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput, plan_to_dict
+from scheduler.db import get_session, utcnow
+from scheduler.models import Nurse, Visit
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.access import read_patient
+from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
+from scheduler.operations.plans import plan_for_order
+from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
+from scheduler.web.access import allow
+from scheduler.web.helpers import NonexistentLocalTime, choices, catalog, checked_local_datetime
+from scheduler.web.orders.forms import BookForm, OrderForm
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+STAFF = ("coordinator", "admin")
+
+
+def product_choices(indication: str) -> list[tuple[str, str]]:
+    """Only products whose catalog entry has the indication; those the catalog cannot plan
+    are still shown, marked, so the coordinator sees why they are refused."""
+    choices = []
+    for product in sorted(catalog().products.values(), key=lambda p: p.name):
+        if indication in product.indications:
+            missing = product.missing_for_planning(indication)
+            choices.append((product.product_id, product.name + (" (cannot be planned: values not confirmed)" if missing else "")))
+    return choices
+
+
+@bp.route("/")
+@allow(*STAFF)
+def unbooked():
+    db = get_session()
+    orders = unbooked_orders(db)
+    return render_template("orders/unbooked.html", orders=orders)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    db, now = get_session(), utcnow()
+    patient_id = request.args.get("patient", type=int)
+    if patient_id is None:
+        abort(404)
+    patient = _read_patient(db, patient_id, now, page="new order")
+    form = OrderForm()
+    form.product_id.choices = choices(product_choices(form.indication.data or "itp"))
+    plan, hard_stop = None, None
+    if form.validate_on_submit():
+        values = _order_input(form, patient.id)
+        try:
+            if "save" in request.form:
+                order = create_order(db, values, catalog(), actor=current_user, now=now)
+                db.commit()
+                flash(f"Order #{order.id} saved. Choose a time for the visits.")
+                return redirect(url_for("orders.book", order_id=order.id))
+            plan = plan_to_dict(preview_plan(db, values, catalog()))
+        except ClinicalRuleViolation as exc:
+            hard_stop = exc
+        except (InvalidPlanInput, DomainError) as exc:
+            form.form_errors.append(str(exc))
+    db.commit()  # the audit row of this read
+    status = 422 if request.method == "POST" and (form.errors or hard_stop) else 200
+    return render_template("orders/new.html", form=form, patient=patient, plan=plan, hard_stop=hard_stop), status
+
+
+def _order_input(form: OrderForm, patient_id: int) -> OrderInput:
+    return OrderInput(
+        patient_id=patient_id,
+        product_id=form.product_id.data,
+        indication=form.indication.data,
+        dose_g_per_kg=float(form.dose_g_per_kg.data),
+        days=form.days.data,
+        weight_policy=form.weight_policy.data,
+        rounding_g=None if form.rounding.data == "exact" else float(form.rounding.data),
+        premedication=form.premedication.data or "",
+        first_infusion=form.first_infusion.data,
+        product_switch=form.product_switch.data,
+        earliest_start=form.earliest_start.data,
+        window_days=form.window_days.data,
+        prescriber=form.prescriber.data or "",
+    )
+
+
+def _read_patient(db, patient_id: int, now, *, page: str):
+    try:
+        return read_patient(db, current_user, patient_id, now=now, details={"page": page})
+    except NotFound:
+        abort(404)
+
+
+def _order_or_404(db, order_id: int):
+    try:
+        return get_order(db, order_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:order_id>")
+@allow(*STAFF)
+def show(order_id: int):
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
+    visits = list(db.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
+    plan, hard_stop = _current_plan(order, patient, visits)
+    db.commit()
+    return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
+                           hard_stop=hard_stop, zone=ZoneInfo(patient.timezone))
+
+
+def _current_plan(order, patient, visits):
+    """The plan the visits were booked with, or the plan the order would get today."""
+    active = [v for v in visits if v.status != "cancelled"]
+    if active:
+        return active[0].plan, None
+    try:
+        return plan_to_dict(plan_for_order(catalog(), order, patient, on=order.earliest_start)), None
+    except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
+        return None, exc
+
+
+@bp.route("/<int:order_id>/book", methods=["GET", "POST"])
+@allow(*STAFF)
+def book(order_id: int):
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    patient = _read_patient(db, order.patient_id, now, page=f"book order {order.id}")
+    zone = ZoneInfo(patient.timezone)
+    form = BookForm()
+    form.nurse_id.choices = choices((n.id, n.display_name) for n in db.scalars(select(Nurse).order_by(Nurse.last_name)))
+    conflicts, status = [], 200
+    if form.validate_on_submit():
+        try:
+            start = checked_local_datetime(form.start_date.data, form.start_time.data, zone)
+            visits = book_series(db, order.id, form.nurse_id.data, start, catalog(), actor=current_user, now=now)
+            db.commit()
+            flash(f"Booked {len(visits)} visit(s) for {patient.display_name}.")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except NonexistentLocalTime as exc:
+            form.start_time.errors.append(str(exc))
+        except SchedulingConflict as exc:
+            conflicts = exc.conflicts
+        except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
+            form.form_errors.append(str(exc))
+        # Nothing of the refused booking may stay; the read is audited again.
+        db.rollback()
+        patient = _read_patient(db, order.patient_id, now, page=f"book order {order.id}")
+        status = 409 if conflicts else 422
+    elif request.method == "POST":
+        status = 422
+    slots, slot_error = [], None
+    try:
+        slots = suggest_for_order(db, order.id, catalog(), now=now)
+    except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
+        slot_error = str(exc)
+    db.commit()
+    return render_template("orders/book.html", order=order, patient=patient, form=form, slots=slots,
+                           slot_error=slot_error, conflicts=conflicts, zone=zone), status
