@@ -79,11 +79,13 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.audit.routes import bp as audit_bp
     from scheduler.web.auth.routes import bp as auth_bp
     from scheduler.web.main.routes import bp as main_bp
+    from scheduler.web.nurses.routes import bp as nurses_bp
     from scheduler.web.patients.routes import bp as patients_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
+    app.register_blueprint(nurses_bp)
     app.register_blueprint(audit_bp)
 
 

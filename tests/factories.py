@@ -17,6 +17,8 @@ from scheduler.models import (
     WorkingHours,
 )
 from scheduler.operations.accounts import create_user
+from scheduler.operations.nurses import NurseValues
+from scheduler.operations.patients import PatientValues
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -115,3 +117,28 @@ def make_visit(session, *, order=None, nurse=None, starts_at=None, duration=time
     session.add(visit)
     session.flush()
     return visit
+
+
+def make_patient_values(**overrides):
+    """Valid PatientValues for the patient operations; override what the test is about."""
+    values = dict(
+        first_name="Maria", last_name="Lopez", date_of_birth=date(1968, 3, 14), sex="female", height_cm=162.0,
+        address_line="2100 N Clark St", city="Chicago", postal_code="60614", lat=41.92, lon=-87.64,
+        timezone="America/Chicago", phone="(312) 555-0199", email="maria@example.org", preferred_channel="email",
+        email_consent=True, sms_consent=False, quiet_start=time(21), quiet_end=time(8), preferred_start=None,
+        preferred_end=None, iga_status="normal", risk_renal=False, risk_thrombotic=False, risk_cardiac=False,
+        allergies="", notes="",
+    )
+    values.update(overrides)
+    return PatientValues(**values)
+
+
+def make_nurse_values(**overrides):
+    """Valid NurseValues: Monday to Friday 08:00-17:00 in Chicago."""
+    values = dict(
+        first_name="Ana", last_name="Ruiz", phone="(773) 555-0142", timezone="America/Chicago",
+        home_address="1 Main St, Chicago, IL", home_lat=41.88, home_lon=-87.63, max_visits_per_day=2,
+        hours=tuple((time(8), time(17)) if d < 5 else (None, None) for d in range(7)),
+    )
+    values.update(overrides)
+    return NurseValues(**values)

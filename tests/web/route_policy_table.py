@@ -65,6 +65,18 @@ PATIENT_RECORD = Access(
     shows_object=True,
 )
 VISIT_RECORD = PATIENT_RECORD
+# A staff page about one existing object that shows no patient data (a nurse), or a POST
+# that redirects: staff reach every one, a missing id is 404, other roles are refused.
+STAFF_ACTION = Access(
+    frozenset({"admin", "coordinator"}),
+    object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING},
+)
+# Coordinator pages about one patient's order or visit: staff only, every existing object.
+STAFF_RECORD = Access(
+    frozenset({"admin", "coordinator"}),
+    object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING},
+    shows_object=True,
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,19 @@ TABLE: list[Rule] = [
     Rule("auth.change_password_page", "POST", "/account/password", SIGNED_IN),
     Rule("main.index", "GET", "/", SIGNED_IN),
     Rule("patients.summary", "GET", "/patients/{patient}", PATIENT_RECORD),
+    Rule("patients.index", "GET", "/patients/", roles("admin", "coordinator")),
+    Rule("patients.create", "GET", "/patients/new", roles("admin", "coordinator")),
+    Rule("patients.create", "POST", "/patients/new", roles("admin", "coordinator")),
+    Rule("patients.edit", "GET", "/patients/{patient}/edit", STAFF_RECORD),
+    Rule("patients.edit", "POST", "/patients/{patient}/edit", STAFF_ACTION),
+    Rule("patients.add_weight_page", "POST", "/patients/{patient}/weights", STAFF_RECORD),
+    Rule("nurses.index", "GET", "/nurses/", roles("admin", "coordinator")),
+    Rule("nurses.create", "GET", "/nurses/new", roles("admin", "coordinator")),
+    Rule("nurses.create", "POST", "/nurses/new", roles("admin", "coordinator")),
+    Rule("nurses.edit", "GET", "/nurses/{nurse}", STAFF_ACTION),
+    Rule("nurses.edit", "POST", "/nurses/{nurse}", STAFF_ACTION),
+    Rule("nurses.add_time_off_page", "POST", "/nurses/{nurse}/time-off", STAFF_ACTION),
+    Rule("nurses.remove_time_off_page", "POST", "/nurses/{nurse}/time-off/remove", STAFF_ACTION),
     Rule("audit.index", "GET", "/admin/audit/", roles("admin")),
     Rule("audit.export", "GET", "/admin/audit/export.csv", roles("admin")),
 ]

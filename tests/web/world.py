@@ -69,12 +69,12 @@ def build_world(session) -> World:
         nurse = my_nurse if ownership == "assigned" else other_nurse
         order = make_order(session, patient=patient)
         visit = make_visit(session, order=order, nurse=nurse, starts_at=tomorrow + timedelta(days=len(world.objects)))
-        world.objects[ownership] = {"patient": patient.id, "visit": visit.id, "order": order.id}
+        world.objects[ownership] = {"patient": patient.id, "visit": visit.id, "order": order.id, "nurse": nurse.id}
         world.sentinels[ownership] = (
             patient.last_name, patient.first_name, patient.address_line, patient.phone_e164,
             patient.allergies, patient.date_of_birth.isoformat(),
         )
-    world.objects["missing"] = {"patient": MISSING_ID, "visit": MISSING_ID, "order": MISSING_ID}
+    world.objects["missing"] = {"patient": MISSING_ID, "visit": MISSING_ID, "order": MISSING_ID, "nurse": MISSING_ID}
     session.commit()
     return world
 

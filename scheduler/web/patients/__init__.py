@@ -1,0 +1,1 @@
+"""Patient pages: the coordinator's list and forms, and the per-role summary."""

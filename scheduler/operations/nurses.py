@@ -1,0 +1,173 @@
+"""Nurses: register (with a login), edit working hours and limits, record time off.
+
+Working hours and time off are entered as wall-clock times in the nurse's own zone;
+time off is stored as aware UTC like every other moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.auth.passwords import password_problem
+from scheduler.models import Nurse, TimeOff, User, Visit, WorkingHours
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.access import record_change
+from scheduler.operations.accounts import create_user, normalise_email
+from scheduler.operations.checks import Checker, require_staff
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_VISITS_RANGE = (1, 6)
+# Visits still to happen or happening: time off over one of them would leave a patient
+# without a nurse, so it is refused until the visit is moved.
+OPEN_VISIT_STATUSES = ("booked", "in_progress")
+
+
+class TimeOffConflict(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class NurseValues:
+    """What a coordinator enters for a nurse. `hours` has one (start, end) per weekday,
+    Monday first; (None, None) is a day off."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    timezone: str
+    home_address: str
+    home_lat: float | None
+    home_lon: float | None
+    max_visits_per_day: int | None
+    hours: tuple[tuple[time | None, time | None], ...]
+
+
+def _clean(c: Checker, values: NurseValues) -> dict:
+    out = dict(
+        first_name=c.text("first_name", values.first_name, label="first name", max_len=100),
+        last_name=c.text("last_name", values.last_name, label="last name", max_len=100),
+        phone_e164=c.phone("phone", values.phone, required=True),
+        timezone=c.time_zone("timezone", values.timezone),
+        home_address=c.text("home_address", values.home_address, label="home address", max_len=300),
+        home_lat=c.number("home_lat", values.home_lat, label="latitude", low=-90, high=90),
+        home_lon=c.number("home_lon", values.home_lon, label="longitude", low=-180, high=180),
+        max_visits_per_day=c.number("max_visits_per_day", values.max_visits_per_day, label="maximum visits per day",
+                                    low=MAX_VISITS_RANGE[0], high=MAX_VISITS_RANGE[1]),
+    )
+    for weekday, (start, end) in enumerate(values.hours):
+        if (start is None) != (end is None):
+            c.fail(f"end_{weekday}", f"{WEEKDAYS[weekday]}: enter both start and end, or neither for a day off.")
+        elif start is not None and end <= start:
+            c.fail(f"end_{weekday}", f"{WEEKDAYS[weekday]}: the end must be after the start.")
+    return out
+
+
+def _working_hours(values: NurseValues) -> list[WorkingHours]:
+    return [WorkingHours(weekday=weekday, start_time=start, end_time=end)
+            for weekday, (start, end) in enumerate(values.hours) if start is not None]
+
+
+def create_nurse(session: Session, values: NurseValues, *, email: str, full_name: str, password: str,
+                 actor, now: datetime) -> Nurse:
+    """A nurse and her login (role nurse) with the temporary password the coordinator typed."""
+    require_staff(actor)
+    c = Checker()
+    clean = _clean(c, values)
+    email = c.text("email", normalise_email(email or ""), label="email", max_len=254)
+    full_name = c.text("full_name", full_name, label="full name", max_len=200)
+    problem = password_problem(password or "", email)
+    if problem:
+        c.fail("password", problem)
+    if email and session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        c.fail("email", f"An account with the email {email} already exists.")
+    c.done()
+    user = create_user(session, email=email, full_name=full_name, role="nurse", password=password)
+    nurse = Nurse(user_id=user.id, **clean)
+    nurse.working_hours = _working_hours(values)
+    session.add(nurse)
+    session.flush()
+    record_change(session, actor, object_type="nurse", object_id=nurse.id, patient_id=None, now=now,
+                  action="create", details={"user_id": user.id})
+    return nurse
+
+
+def get_nurse(session: Session, nurse_id: int) -> Nurse:
+    nurse = session.get(Nurse, nurse_id)
+    if nurse is None:
+        raise NotFound("There is no such nurse.")
+    return nurse
+
+
+def list_nurses(session: Session) -> list[Nurse]:
+    return list(session.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
+
+
+def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime) -> Nurse:
+    require_staff(actor)
+    nurse = get_nurse(session, nurse_id)
+    c = Checker()
+    clean = _clean(c, values)
+    c.done()
+    changed = sorted(name for name, value in clean.items() if getattr(nurse, name) != value)
+    for name in changed:
+        setattr(nurse, name, clean[name])
+    hours = [(h.weekday, h.start_time, h.end_time) for h in nurse.working_hours]
+    new_hours = _working_hours(values)
+    if hours != [(h.weekday, h.start_time, h.end_time) for h in new_hours]:
+        nurse.working_hours = new_hours
+        changed.append("working_hours")
+    session.flush()
+    record_change(session, actor, object_type="nurse", object_id=nurse.id, patient_id=None, now=now,
+                  details={"fields": changed})
+    return nurse
+
+
+def add_time_off(session: Session, nurse_id: int, starts_local: datetime | None, ends_local: datetime | None,
+                 reason: str, *, actor, now: datetime) -> TimeOff:
+    """Time off from naive wall-clock times in the nurse's zone. Refused while an open visit of
+    hers falls inside it: the coordinator moves the visit first, so no patient is left waiting."""
+    require_staff(actor)
+    nurse = get_nurse(session, nurse_id)
+    c = Checker()
+    starts_local = c.when("starts_local", starts_local, label="start")
+    ends_local = c.when("ends_local", ends_local, label="end")
+    reason = c.text("reason", reason, label="reason", max_len=200, required=False)
+    if starts_local and ends_local and ends_local <= starts_local:
+        c.fail("ends_local", "The end must be after the start.")
+    c.done()
+    zone = ZoneInfo(nurse.timezone)
+    starts_at = starts_local.replace(tzinfo=zone)
+    ends_at = ends_local.replace(tzinfo=zone)
+    clashes = list(session.scalars(
+        select(Visit).where(Visit.nurse_id == nurse.id, Visit.status.in_(OPEN_VISIT_STATUSES),
+                            Visit.starts_at < ends_at, Visit.ends_at > starts_at).order_by(Visit.starts_at)
+    ))
+    if clashes:
+        first = clashes[0].starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        raise TimeOffConflict(
+            f"{nurse.display_name} has {len(clashes)} open visit(s) in this time (the first at {first}); "
+            "move them to another nurse first."
+        )
+    time_off = TimeOff(nurse_id=nurse.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
+    session.add(time_off)
+    session.flush()
+    record_change(session, actor, object_type="nurse_time_off", object_id=time_off.id, patient_id=None, now=now,
+                  action="create", details={"nurse_id": nurse.id})
+    return time_off
+
+
+def remove_time_off(session: Session, nurse_id: int, time_off_id: int, *, actor, now: datetime) -> TimeOff:
+    require_staff(actor)
+    time_off = session.get(TimeOff, time_off_id)
+    if time_off is None or time_off.nurse_id != nurse_id:
+        raise NotFound("There is no such time off.")
+    session.delete(time_off)
+    session.flush()
+    record_change(session, actor, object_type="nurse_time_off", object_id=time_off_id, patient_id=None, now=now,
+                  action="delete", details={"nurse_id": nurse_id})
+    return time_off

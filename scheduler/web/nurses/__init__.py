@@ -1,0 +1,1 @@
+"""Nurse pages for coordinators and admins."""

@@ -1,0 +1,106 @@
+"""Nurse pages: list, register with a login, edit hours and limits, time off."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from scheduler.db import get_session, utcnow
+from scheduler.operations.nurses import (
+    add_time_off,
+    create_nurse,
+    get_nurse,
+    list_nurses,
+    remove_time_off,
+    update_nurse,
+)
+from scheduler.web.access import allow
+from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
+from scheduler.web.nurses.forms import NewNurseForm, NurseForm, RemoveTimeOffForm, TimeOffForm
+
+bp = Blueprint("nurses", __name__, url_prefix="/nurses")
+bp.add_app_template_filter(in_zone, "in_zone")
+
+STAFF = ("coordinator", "admin")
+# A new nurse's usual week until the coordinator says otherwise: weekdays, 8 to 5.
+DEFAULT_WEEK = {**{f"start_{d}": time(8) for d in range(5)}, **{f"end_{d}": time(17) for d in range(5)}}
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    return render_template("nurses/index.html", nurses=list_nurses(get_session()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def create():
+    form = NewNurseForm() if request.method == "POST" else NewNurseForm(
+        data={"timezone": current_app.config["AGENCY_TIMEZONE"], "max_visits_per_day": 2, **DEFAULT_WEEK})
+    db = get_session()
+    if form.validate_on_submit():
+        nurse = run_operation(db, form, lambda: create_nurse(
+            db, form.values(), email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+            actor=current_user, now=utcnow()))
+        if nurse is not None:
+            db.commit()
+            flash(f"Nurse registered. She logs in as {nurse.user.email} with the temporary password.")
+            return redirect(url_for("nurses.edit", nurse_id=nurse.id))
+    return render_template("nurses/form.html", form=form, nurse=None, coordinates_hint=COORDINATES_HINT)
+
+
+@bp.route("/<int:nurse_id>", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit(nurse_id: int):
+    db = get_session()
+    form = NurseForm()
+    if form.validate_on_submit() and run_operation(db, form, lambda: update_nurse(
+            db, nurse_id, form.values(), actor=current_user, now=utcnow())) is not None:
+        db.commit()
+        flash("Nurse saved.")
+        return redirect(url_for("nurses.edit", nurse_id=nurse_id))
+    return _page(nurse_id, form, TimeOffForm(formdata=None))
+
+
+@bp.route("/<int:nurse_id>/time-off", methods=["POST"])
+@allow(*STAFF)
+def add_time_off_page(nurse_id: int):
+    db = get_session()
+    form = TimeOffForm()
+    if form.validate_on_submit() and run_operation(db, form, lambda: add_time_off(
+            db, nurse_id, form.starts_local.data, form.ends_local.data, form.reason.data,
+            actor=current_user, now=utcnow())) is not None:
+        db.commit()
+        flash("Time off added.")
+        return redirect(url_for("nurses.edit", nurse_id=nurse_id))
+    return _page(nurse_id, None, form)
+
+
+@bp.route("/<int:nurse_id>/time-off/remove", methods=["POST"])
+@allow(*STAFF)
+def remove_time_off_page(nurse_id: int):
+    db = get_session()
+    get_nurse(db, nurse_id)  # an unknown nurse is a 404, not a message
+    form = RemoveTimeOffForm()
+    if not form.validate_on_submit():
+        flash("Nothing was removed: the request did not name a time off.", "error")
+    elif run_operation(db, form, lambda: remove_time_off(
+            db, nurse_id, form.time_off_id.data, actor=current_user, now=utcnow())) is None:
+        flash(" ".join(form.form_errors), "error")
+    else:
+        db.commit()
+        flash("Time off removed.")
+    return redirect(url_for("nurses.edit", nurse_id=nurse_id))
+
+
+def _page(nurse_id: int, form: NurseForm | None, time_off_form: TimeOffForm):
+    """The nurse's page: her details form, her time off and the form to add one."""
+    nurse = get_nurse(get_session(), nurse_id)
+    if form is None:
+        form = NurseForm(formdata=None, data=NurseForm.data_of(nurse))
+    elif not form.is_submitted():
+        form.process(data=NurseForm.data_of(nurse))
+    return render_template("nurses/form.html", form=form, nurse=nurse, time_off_form=time_off_form,
+                           remove_form=RemoveTimeOffForm(formdata=None), coordinates_hint=COORDINATES_HINT)
