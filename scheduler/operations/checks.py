@@ -8,9 +8,9 @@ once instead of one per submit.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 
@@ -108,6 +108,21 @@ class Checker:
         elif not (EARLIEST_YEAR <= value.year <= LATEST_YEAR):
             self.fail(field, f"The {label} must be between {EARLIEST_YEAR} and {LATEST_YEAR}.")
         return value
+
+    def local_moment(self, field: str, value: datetime | None, zone: ZoneInfo) -> datetime | None:
+        """A naive wall-clock time (already checked by `when`) as an aware one in `zone`.
+
+        A time skipped when the clocks spring forward does not exist; it is refused rather
+        than silently moved by an hour.
+        """
+        if value is None or field in self.errors:
+            return None
+        moment = value.replace(tzinfo=zone)
+        if moment.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != value:
+            self.fail(field, f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks change); "
+                             "choose another time.")
+            return None
+        return moment
 
 
 def phone_e164(raw: str, region: str = DEFAULT_PHONE_REGION) -> str | None:

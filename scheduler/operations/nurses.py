@@ -137,12 +137,12 @@ def add_time_off(session: Session, nurse_id: int, starts_local: datetime | None,
     starts_local = c.when("starts_local", starts_local, label="start")
     ends_local = c.when("ends_local", ends_local, label="end")
     reason = c.text("reason", reason, label="reason", max_len=200, required=False)
-    if starts_local and ends_local and ends_local <= starts_local:
+    zone = ZoneInfo(nurse.timezone)
+    starts_at = c.local_moment("starts_local", starts_local, zone)
+    ends_at = c.local_moment("ends_local", ends_local, zone)
+    if starts_at and ends_at and ends_at <= starts_at:
         c.fail("ends_local", "The end must be after the start.")
     c.done()
-    zone = ZoneInfo(nurse.timezone)
-    starts_at = starts_local.replace(tzinfo=zone)
-    ends_at = ends_local.replace(tzinfo=zone)
     clashes = list(session.scalars(
         select(Visit).where(Visit.nurse_id == nurse.id, Visit.status.in_(OPEN_VISIT_STATUSES),
                             Visit.starts_at < ends_at, Visit.ends_at > starts_at).order_by(Visit.starts_at)

@@ -93,6 +93,14 @@ def test_time_off_must_end_after_it_starts(session, coordinator):
     assert "ends_local" in excinfo.value.errors
 
 
+def test_time_off_at_a_time_the_clocks_skip_is_refused(session, coordinator):
+    nurse = make_nurse(session)  # Chicago: 2027-03-14 02:30 does not exist
+    with pytest.raises(InvalidValues, match="does not exist in America/Chicago") as excinfo:
+        add_time_off(session, nurse.id, datetime(2027, 3, 14, 2, 30), datetime(2027, 3, 14, 9), "",
+                     actor=coordinator, now=NOW)
+    assert "starts_local" in excinfo.value.errors
+
+
 def test_time_off_over_an_open_visit_is_refused_until_the_visit_moves(session, coordinator):
     nurse = make_nurse(session)
     visit = make_visit(session, nurse=nurse, starts_at=datetime(2026, 11, 23, 15, tzinfo=timezone.utc))
