@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.booking.availability import local_to_utc, working_intervals
+from scheduler.booking.availability import local_day_bounds, local_to_utc, working_intervals
 from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, series_conflicts, series_proposals
 from scheduler.booking.travel import Point, TravelSettings, travel_min
 
@@ -86,6 +86,10 @@ def _earliest_on(day: date, nurse: NurseContext, request: SlotRequest, patient_v
     day_visits = sorted(
         (v for v in nurse.visits if v.starts_at.astimezone(zone).date() == day), key=lambda v: v.starts_at
     )
+    bounds = local_day_bounds(day, zone)
+    if sum(1 for v in nurse.visits if bounds.overlaps(v.starts_at, v.ends_at)) >= nurse.max_visits_per_day:
+        return None  # her day is full: no need to look for a gap
+    first_min = math.ceil(request.visit_mins[0] - 1e-9)
     lower, upper = None, None
     if request.preferred_hours:
         lower = local_to_utc(day, request.preferred_hours[0], request.patient_zone)
@@ -101,6 +105,11 @@ def _earliest_on(day: date, nurse: NurseContext, request: SlotRequest, patient_v
                     earliest = max(earliest, bound)
             start = _round_up(earliest, zone)
             if upper is not None and start > upper:
+                continue
+            # Cheap arithmetic first: most gaps of a busy agency are too short for the first
+            # day, and the full rule check (all days, with its messages) is the costly part.
+            end = start + timedelta(minutes=first_min)
+            if end > interval.end or (nxt is not None and end + timedelta(minutes=travel_min(request.place, nxt.place, travel)) > nxt.starts_at):
                 continue
             proposals = series_proposals(start, list(request.visit_mins), place=request.place,
                                          patient_id=request.patient_id, zone=request.patient_zone)

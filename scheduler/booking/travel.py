@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
@@ -34,8 +35,11 @@ def great_circle_km(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
+@lru_cache(maxsize=65536)
 def travel_min(a: Point, b: Point, settings: TravelSettings) -> int:
-    """Whole minutes, rounded up: a nurse arriving a minute late is late."""
+    """Whole minutes, rounded up: a nurse arriving a minute late is late.
+
+    Cached: suggestions ask for the same legs (patient to each stop) thousands of times."""
     km = great_circle_km(a, b) * settings.road_factor
     return math.ceil(km / settings.average_speed_kmh * 60 - 1e-9)
 
