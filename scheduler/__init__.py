@@ -81,12 +81,14 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.main.routes import bp as main_bp
     from scheduler.web.nurses.routes import bp as nurses_bp
     from scheduler.web.patients.routes import bp as patients_bp
+    from scheduler.web.rounds.routes import bp as rounds_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(rounds_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")

@@ -78,6 +78,15 @@ STAFF_RECORD = Access(
     shows_object=True,
 )
 
+# The nurse's visit page: her own visits only; coordinators and admins read every one.
+ROUNDS_VISIT = Access(
+    frozenset({"admin", "coordinator", "nurse"}),
+    object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING, "nurse": frozenset({"assigned"})},
+    shows_object=True,
+)
+# Documentation posts: only the visit's own nurse; coordinators read but never write it.
+ROUNDS_DOCUMENT = Access(frozenset({"nurse"}), object_rule={"nurse": frozenset({"assigned"})})
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -111,4 +120,7 @@ TABLE: list[Rule] = [
     Rule("nurses.remove_time_off_page", "POST", "/nurses/{nurse}/time-off/remove", STAFF_ACTION),
     Rule("audit.index", "GET", "/admin/audit/", roles("admin")),
     Rule("audit.export", "GET", "/admin/audit/export.csv", roles("admin")),
+    Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
+    Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
+    Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),
 ]

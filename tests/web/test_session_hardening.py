@@ -60,7 +60,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, nurse):
     response = here.post("/account/password", data={
         "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
     assert response.status_code == 302
-    assert here.get("/").status_code == 200
+    assert here.get("/", follow_redirects=True).status_code == 200
     assert _sent_to_login(elsewhere.get("/"))
     assert _sent_to_login(_replay(app, old_here))
     fresh = app.test_client()
@@ -84,7 +84,7 @@ def test_password_change_refusals_say_why_and_keep_the_session(app, nurse, form,
     response = client.post("/account/password", data=form)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
 
 
 def test_disabling_an_account_ends_its_live_sessions(app, session, nurse):
@@ -99,7 +99,7 @@ def test_disabling_an_account_ends_its_live_sessions(app, session, nurse):
 
 def test_idle_session_ends_after_the_configured_minutes(app, nurse, monkeypatch):
     client = _logged_in_client(app)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     idle_s = app.config["SESSION_IDLE_MINUTES"] * 60
     real = TimestampSigner.get_timestamp
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + idle_s + 1)
@@ -108,7 +108,7 @@ def test_idle_session_ends_after_the_configured_minutes(app, nurse, monkeypatch)
 
 def test_a_busy_session_still_ends_at_the_absolute_lifetime(app, nurse, monkeypatch):
     client = _logged_in_client(app)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     later = utcnow() + timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"], minutes=1)
     monkeypatch.setattr("scheduler.web.security.utcnow", lambda: later)
     assert _sent_to_login(client.get("/"))

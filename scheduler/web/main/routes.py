@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from scheduler.web.access import ALL_ROLES, allow
@@ -13,4 +13,6 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @allow(*ALL_ROLES)
 def index():
+    if current_user.role == "nurse":
+        return redirect(url_for("rounds.day"))
     return render_template("main/index.html", user=current_user)

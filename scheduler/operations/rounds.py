@@ -1,0 +1,135 @@
+"""The nurse's day: her visits in order, what each one changes in what she does, and the vials
+to take from stock, lot by lot, first-expiry-first-out.
+
+A nurse sees only her own visits (the same access rule as everywhere: visit_scope); a
+coordinator may look at any nurse's day. The listing is audited as one read of every
+patient shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.clinical import LotAllocation, StockLot, StockShortage, plan_vials_from_stock
+from scheduler.clinical.vials import remaining_after
+from scheduler.models import LotUsage, Nurse, VialLot, Visit
+from scheduler.operations import NotFound
+from scheduler.operations.access import FULL_ACCESS_ROLES, record_list_read, visit_scope
+
+OSM = "https://www.openstreetmap.org/"
+# Zoom of the map link: a street with its house numbers.
+MAP_ZOOM = 17
+IGA_DEFICIENT = ("deficient", "deficient_with_antibodies")
+
+
+@dataclass
+class VisitCard:
+    visit: Visit
+    day: dict | None  # this visit's day of the stored plan
+    flags: list[str] = field(default_factory=list)
+    lots: tuple[LotAllocation, ...] = ()
+    shortage: str | None = None
+    vials_recorded: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.visit.patient.timezone)
+
+    @property
+    def map_url(self) -> str:
+        patient = self.visit.patient
+        return f"{OSM}?mlat={patient.lat:.5f}&mlon={patient.lon:.5f}#map={MAP_ZOOM}/{patient.lat:.5f}/{patient.lon:.5f}"
+
+
+def nurse_of(session: Session, actor) -> Nurse | None:
+    return session.scalar(select(Nurse).where(Nurse.user_id == actor.id))
+
+
+def plan_day(visit: Visit) -> dict | None:
+    days = (visit.plan or {}).get("days") or []
+    return days[visit.day_number - 1] if len(days) >= visit.day_number else None
+
+
+def visit_flags(visit: Visit) -> list[str]:
+    """What changes what the nurse does at this visit, from the patient and the stored plan."""
+    patient, plan = visit.patient, visit.plan or {}
+    request = plan.get("request", {})
+    flags = []
+    if patient.iga_status in IGA_DEFICIENT:
+        flags.append("IgA deficiency: anaphylaxis risk; epinephrine at hand.")
+    if request.get("at_risk") and plan.get("cap"):
+        cap = plan["cap"]
+        flags.append(f"At-risk cap: at most {cap['rate_mg_per_kg_min']} mg/kg/min ({cap['reason']}).")
+    if visit.day_number == 1 and request.get("first_infusion"):
+        flags.append("First infusion of IVIG: start at the minimum rate; longer observation.")
+    if visit.day_number == 1 and request.get("product_switch"):
+        flags.append("Product switch: start at the minimum rate; longer observation.")
+    if patient.allergies:
+        flags.append(f"Allergies: {patient.allergies}")
+    flags.extend(f"Excipient: {w['message']}" for w in plan.get("warnings", []) if w.get("code") == "excipient")
+    return flags
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
+def nurse_day(session: Session, actor, day: date, *, nurse_id: int | None = None, now: datetime) -> tuple[Nurse, list[VisitCard]]:
+    """The nurse's visits of a local day with flags and lots. A nurse always gets her own day."""
+    if getattr(actor, "role", None) in FULL_ACCESS_ROLES and nurse_id is not None:
+        nurse = session.get(Nurse, nurse_id)
+    else:
+        nurse = nurse_of(session, actor)
+    if nurse is None:
+        raise NotFound("There is no such nurse.")
+    start, end = day_bounds(day, ZoneInfo(nurse.timezone))
+    visits = list(session.scalars(
+        select(Visit).options(selectinload(Visit.patient), selectinload(Visit.order))
+        .where(Visit.nurse_id == nurse.id, Visit.status != "cancelled", Visit.starts_at >= start, Visit.starts_at < end,
+               visit_scope(actor, now=now))
+        .order_by(Visit.starts_at)
+    ))
+    cards = [VisitCard(v, plan_day(v), visit_flags(v)) for v in visits]
+    _allocate_lots(session, cards)
+    record_list_read(session, actor, object_type="visit", patient_ids=[v.patient_id for v in visits], now=now,
+                     details={"page": "nurse day", "nurse_id": nurse.id, "date": day.isoformat()})
+    return nurse, cards
+
+
+def card_for(session: Session, visit: Visit) -> VisitCard:
+    """One visit's card (the caller has checked access); its lots as if it were the only visit."""
+    card = VisitCard(visit, plan_day(visit), visit_flags(visit))
+    _allocate_lots(session, [card])
+    return card
+
+
+def _allocate_lots(session: Session, cards: list[VisitCard]) -> None:
+    """Lots for each visit from current stock, FEFO, the day's visits taking in turn so two
+    visits never count on the same vial. Visits whose vials are already recorded are skipped:
+    their vials have left the stock."""
+    recorded = set(session.scalars(select(LotUsage.visit_id).where(LotUsage.visit_id.in_([c.visit.id for c in cards]))))
+    products = {c.visit.plan.get("product") for c in cards if c.day}
+    stock: dict[str, tuple[StockLot, ...]] = {
+        product: tuple(StockLot(lot.lot_number, Decimal(str(lot.size_g)), lot.expiry_date, lot.quantity)
+                       for lot in session.scalars(select(VialLot).where(VialLot.product_id == product)))
+        for product in products
+    }
+    for card in cards:
+        card.vials_recorded = card.visit.id in recorded
+        if card.day is None or card.vials_recorded or card.visit.status == "completed":
+            continue
+        product = card.visit.plan["product"]
+        visit_date = card.visit.starts_at.astimezone(ZoneInfo(card.visit.patient.timezone)).date()
+        try:
+            _, card.lots = plan_vials_from_stock(Decimal(str(card.day["dose_g"])), stock[product], visit_date)
+        except StockShortage as exc:
+            card.shortage = exc.message
+            continue
+        stock[product] = remaining_after(stock[product], card.lots)

@@ -1,0 +1,101 @@
+"""Documentation forms. Times are typed as the patient's local wall-clock time; the view turns
+them into aware datetimes. Range rules live in the operations (one place, clear messages);
+the forms only check that a number is a number."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from scheduler.web.helpers import choices
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+PHASES = choices([("baseline", "Baseline (before the start)"), ("before_increase", "Before a rate increase"),
+                  ("during", "During the infusion"), ("end", "At the end"),
+                  ("post_observation", "After the observation")])
+RATE_KINDS = choices([("step_up", "Step up as planned"), ("slow_down", "Slow down (reaction)"),
+                      ("pause", "Pause (reaction)"), ("resume", "Resume after a pause")])
+SEVERITIES = choices([("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")])
+# Far beyond any vial count of one visit; only keeps absurd numbers away from the database.
+MAX_VIALS = 100
+
+
+def finite(form, field):
+    """DecimalField accepts NaN and Infinity, which no comparison can handle."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise ValidationError("Enter a number.")
+
+
+def when(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(label, format=LOCAL_FORMAT, validators=[InputRequired(message="Enter the date and time.")])
+
+
+def optional_int(label: str) -> IntegerField:
+    return IntegerField(label, validators=[Optional()])
+
+
+class StartForm(FlaskForm):
+    at = when("Infusion started at")
+
+
+class VitalsForm(FlaskForm):
+    phase = SelectField("Moment", choices=PHASES, default="baseline")
+    taken_at = when("Taken at")
+    systolic_mmhg = optional_int("Systolic BP (mmHg)")
+    diastolic_mmhg = optional_int("Diastolic BP (mmHg)")
+    pulse_bpm = optional_int("Pulse (/min)")
+    temperature_c = DecimalField("Temperature (°C)", places=1, validators=[Optional(), finite])
+    respiratory_rate = optional_int("Respiratory rate (/min)")
+    spo2_pct = optional_int("SpO2 (%)")
+
+    VALUES = ("systolic_mmhg", "diastolic_mmhg", "pulse_bpm", "temperature_c", "respiratory_rate", "spo2_pct")
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in self.VALUES}
+
+
+class RateForm(FlaskForm):
+    kind = SelectField("Change", choices=RATE_KINDS, default="step_up")
+    at = when("At")
+    rate_ml_per_hr = DecimalField("New rate (mL/hr; empty for a pause)", validators=[Optional(), finite])
+    reason = TextAreaField("Why (required to slow down or pause)", validators=[Length(max=2000)])
+
+
+class ReactionForm(FlaskForm):
+    at = when("At")
+    reaction_type = StringField("Reaction", validators=[DataRequired(message="Name the reaction."), Length(max=60)])
+    severity = SelectField("Severity", choices=SEVERITIES, default="mild")
+    action_taken = TextAreaField("Action taken", validators=[Length(max=2000)])
+
+
+class LotForm(FlaskForm):
+    lot_id = SelectField("Lot", coerce=int, validate_choice=False,
+                         validators=[NumberRange(min=1, max=2**31 - 1, message="Choose a lot.")])
+    vials_used = IntegerField("Vials used", validators=[InputRequired(message="Enter the number of vials."),
+                                                        NumberRange(min=1, max=MAX_VIALS)])
+    waste_ml = DecimalField("Unused volume discarded (mL)", default=Decimal(0), validators=[Optional(), finite])
+
+
+class EndForm(FlaskForm):
+    at = when("Infusion ended at")
+    total_volume_ml = DecimalField("Volume infused (mL, from the pump)",
+                                   validators=[InputRequired(message="Enter the volume infused."), finite])
+
+
+class ObservationForm(FlaskForm):
+    at = when("Observation ended at")
+
+
+class SignForm(FlaskForm):
+    pass
+
+
+class AmendForm(FlaskForm):
+    text = TextAreaField("Correction", validators=[DataRequired(message="Write the correction."), Length(max=4000)])
+
+
+class CompleteForm(FlaskForm):
+    pass

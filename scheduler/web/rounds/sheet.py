@@ -1,0 +1,113 @@
+"""What the visit page shows, put together from the stored plan and the record: the ramp
+table on the clock, where the pump should be now, the recomputed remainder and the chart.
+No database access here; the route hands in what it read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from scheduler.charts import Segment, step_chart
+from scheduler.clinical.remaining import (
+    STOP, PlannedRamp, Remaining, clock, plan_position, planned_ramp_from_plan, remaining_ramp,
+)
+from scheduler.clinical.vitals import vitals_flags
+from scheduler.operations.documentation import Documentation, rate_events
+from scheduler.operations.rounds import plan_day
+
+
+@dataclass(frozen=True)
+class RampRow:
+    number: int
+    starts_at: datetime
+    ends_at: datetime
+    rate_ml_per_hr: Decimal
+    rate_mg_per_kg_min: object
+    volume_ml: Decimal
+    cumulative_ml: Decimal
+    source: str
+    capped_by: str | None
+    current: bool
+
+
+@dataclass(frozen=True)
+class Prompt:
+    label: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class Sheet:
+    zone: ZoneInfo
+    day: dict | None
+    ramp: PlannedRamp | None
+    anchor: datetime | None
+    anchored_to: str
+    rows: list[RampRow]
+    position: object
+    remaining: Remaining | None
+    chart: object
+    prompts: list[Prompt]
+    vitals_flags: dict[int, dict[str, str]]
+
+
+def minutes_between(start: datetime, end: datetime) -> Decimal:
+    return Decimal((end - start).total_seconds()) / 60
+
+
+def visit_sheet(visit, doc: Documentation, now: datetime) -> Sheet:
+    zone = ZoneInfo(visit.patient.timezone)
+    day = plan_day(visit)
+    flags = {v.id: vitals_flags(v) for v in doc.vitals}
+    if day is None:
+        return Sheet(zone, None, None, None, "", [], None, None, None, [], flags)
+    ramp = planned_ramp_from_plan(visit.plan, visit.day_number)
+    record = doc.record
+    if record is not None:
+        anchor, anchored_to = record.started_at, "actual start"
+    else:
+        # The infusion is planned to start after the pre-infusion checks and premedication.
+        anchor, anchored_to = visit.starts_at + timedelta(minutes=day["pre_infusion_min"]), "planned start"
+    position = plan_position(ramp, anchor, now)
+    rows = [
+        RampRow(n, clock(anchor, s.start_min), clock(anchor, s.end_min), s.rate_ml_per_hr, raw["rate_mg_per_kg_min"],
+                s.volume_ml, s.cumulative_ml, s.source, s.capped_by, position.step_index == n - 1)
+        for n, (s, raw) in enumerate(zip(ramp.steps, day["steps"]), start=1)
+    ]
+    events = rate_events(doc.changes)
+    remaining = None
+    if events and record.signed_at is None:
+        remaining = remaining_ramp(ramp, events, record.ended_at or now)
+    chart = _chart(ramp, anchor, events, remaining, now, record)
+    return Sheet(zone, day, ramp, anchor, anchored_to, rows, position, remaining, chart, _prompts(ramp, doc), flags)
+
+
+def _chart(ramp, anchor, events, remaining, now, record):
+    planned = [Segment(s.start_min, s.end_min, s.rate_ml_per_hr) for s in ramp.steps]
+    actual = []
+    until = record.ended_at if record and record.ended_at else now
+    for event, following in zip(events, [*events[1:], None]):
+        if event.kind == STOP:
+            break
+        end = following.at if following else until
+        if end > event.at:
+            actual.append(Segment(minutes_between(anchor, event.at), minutes_between(anchor, end), event.rate_ml_per_hr))
+    projected = [Segment(minutes_between(anchor, s.starts_at), minutes_between(anchor, s.ends_at), s.rate_ml_per_hr)
+                 for s in (remaining.steps if remaining else ())]
+    now_min = minutes_between(anchor, now)
+    return step_chart(planned, actual=actual, projected=projected, now_min=now_min if now_min >= 0 else None)
+
+
+def _prompts(ramp: PlannedRamp, doc: Documentation) -> list[Prompt]:
+    """Vital signs at baseline, before each planned increase, at the end and after observation
+    (the organisation's practice default, ivig-reference.md §5; no label sets the timing)."""
+    phases = [v.phase for v in doc.vitals]
+    prompts = [Prompt("Baseline, before the start", "baseline" in phases)]
+    for number, step in enumerate(ramp.steps[1:], start=1):
+        prompts.append(Prompt(f"Before the increase to {step.rate_ml_per_hr} mL/hr",
+                              phases.count("before_increase") >= number))
+    prompts += [Prompt("At the end of the infusion", "end" in phases),
+                Prompt("After the observation", "post_observation" in phases)]
+    return prompts
