@@ -81,6 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.main.routes import bp as main_bp
     from scheduler.web.nurses.routes import bp as nurses_bp
     from scheduler.web.patients.routes import bp as patients_bp
+    from scheduler.web.labs.routes import bp as labs_bp
+    from scheduler.web.portal.routes import bp as portal_bp
+    from scheduler.web.reminders.routes import bp as reminders_bp
     from scheduler.web.rounds.routes import bp as rounds_bp
 
     app.register_blueprint(auth_bp)
@@ -88,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(labs_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(rounds_bp)
 
 

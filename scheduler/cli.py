@@ -147,7 +147,7 @@ def reminders_run(interval_seconds: float) -> None:
     """Run the reminder worker in this process until SIGTERM or Ctrl-C."""
     from scheduler.worker import run_worker
 
-    run_worker(current_app.config, interval_seconds=interval_seconds)
+    run_worker(current_app.config, current_app.instance_path, interval_seconds=interval_seconds)
 
 
 @click.command("run-all")

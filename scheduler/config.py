@@ -20,6 +20,22 @@ ENV_SETTINGS: dict[str, str | None] = {
     "SESSION_ABSOLUTE_HOURS": "12",  # a login ends this long after it began, active or not
     "BEHIND_HTTPS": "0",  # 1: served through a TLS-terminating proxy (one hop, X-Forwarded-*)
     "PROTOCOL_FILE": "",  # organisation protocol replacing the shipped default
+    # Reminders. Email by SMTP when SMTP_HOST is set, SMS by a Twilio-style API when
+    # SMS_API_URL and SMS_ACCOUNT_SID are; otherwise the console channel (instance folder).
+    "SMTP_HOST": "",
+    "SMTP_PORT": "25",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": "0",
+    "MAIL_FROM": "reminders@localhost",
+    "SMS_API_URL": "",  # e.g. https://api.twilio.com/2010-04-01
+    "SMS_ACCOUNT_SID": "",
+    "SMS_AUTH_TOKEN": "",  # also checks the signature of inbound STOP / START webhooks
+    "SMS_FROM": "",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # for links in emails and the webhook signature
+    "REMINDER_LEASE_SECONDS": "120",  # a claimed reminder not marked sent by then is due again
+    "REMINDER_MAX_ATTEMPTS": "5",
+    "REMINDER_BATCH_SIZE": "50",
 }
 
 
@@ -41,6 +57,7 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SESSION_ABSOLUTE_HOURS": int(env["SESSION_ABSOLUTE_HOURS"]),
         "BEHIND_HTTPS": env["BEHIND_HTTPS"] == "1",
+        **reminder_settings(env),
     }
     if config["BEHIND_HTTPS"]:
         # The browser must never send the session over plain HTTP; the __Host- prefix
@@ -52,6 +69,20 @@ def load_config(instance_path: str) -> dict:
             PREFERRED_URL_SCHEME="https",
         )
     return config
+
+
+def reminder_settings(env: dict) -> dict:
+    texts = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "SMS_API_URL", "SMS_ACCOUNT_SID",
+             "SMS_AUTH_TOKEN", "SMS_FROM", "PUBLIC_BASE_URL")
+    numbers = ("SMTP_PORT", "REMINDER_LEASE_SECONDS", "REMINDER_MAX_ATTEMPTS", "REMINDER_BATCH_SIZE")
+    settings = {name: env[name] for name in texts}
+    for name in numbers:
+        try:
+            settings[name] = int(env[name])
+        except ValueError:
+            raise ConfigError(f"{name}={env[name]!r} is not a whole number") from None
+    settings["SMTP_STARTTLS"] = env["SMTP_STARTTLS"] == "1"
+    return settings
 
 
 def validate_config(config: dict) -> None:

@@ -1,11 +1,12 @@
 """The reminder worker: its own process, with APScheduler 3 as nothing more than the clock.
 
-One fixed-id interval job sweeps the reminders table (the outbox). Because the table is the
-truth, a restart or a crash loses nothing whatever misfire_grace_time is, and no job ever
-carries patient data in its arguments. This is the only module that imports APScheduler.
+One fixed-id interval job sweeps the reminders table (the outbox, scheduler/relay.py).
+Because the table is the truth, a restart or a crash loses nothing whatever
+misfire_grace_time is, and no job ever carries patient data in its arguments. This is the
+only module that imports APScheduler.
 
-Until the reminders feature lands, the sweep counts due rows and logs the count: the process,
-its schedule and its clean shutdown are real.
+SIGTERM (or Ctrl-C) sets a stop flag: the sweep finishes the message in hand, gives the
+rest of its batch back to the queue, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import logging
 import os
 import signal
 import socket
+from datetime import timedelta
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import func, select
 
 from scheduler.db import make_engine, make_sessionmaker, utcnow
-from scheduler.models import Reminder
+from scheduler.notify.channels import channels_from_config
+from scheduler.relay import RelaySettings, sweep
 
 log = logging.getLogger("scheduler.worker")
 
@@ -30,35 +33,50 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def sweep_reminders(sessionmaker) -> int:
-    """One sweep: the number of due pending reminders (sending arrives with the reminders issue)."""
-    with sessionmaker() as session:
-        due = session.scalar(
-            select(func.count()).select_from(Reminder).where(Reminder.status == "pending", Reminder.due_at <= utcnow())
-        )
-        session.commit()
-    log.info("sweep: %d reminder(s) due", due)
-    return due
+def sweep_reminders(sessionmaker, settings: RelaySettings) -> None:
+    counts = sweep(sessionmaker, settings)
+    details = ", ".join(f"{counts[k]} {k}" for k in ("sent", "retry", "failed", "expire", "cancel", "defer", "released")
+                        if counts[k])
+    log.info("sweep: %d reminder(s) due%s", counts["due"], f" ({details})" if details else "")
 
 
-def run_worker(config, *, interval_seconds: float = 10.0) -> None:
+def relay_settings(config, instance_path: str, *, worker: str) -> RelaySettings:
+    return RelaySettings(
+        worker=worker,
+        channels=channels_from_config(config, instance_path),
+        secret_key=config["SECRET_KEY"],
+        public_base_url=config["PUBLIC_BASE_URL"],
+        batch_size=config["REMINDER_BATCH_SIZE"],
+        lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
+        max_attempts=config["REMINDER_MAX_ATTEMPTS"],
+    )
+
+
+def run_worker(config, instance_path: str, *, interval_seconds: float = 10.0) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # APScheduler logs every run of the sweep at INFO; only its problems are worth a line.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A sweep that drains a backlog outlasts its interval; the skipped runs are by design
+    # (max_instances=1, coalesce), not worth a warning each.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     engine = make_engine(config["DATABASE_URL"])
     sessionmaker = make_sessionmaker(engine)
+    settings = relay_settings(config, instance_path, worker=worker_name())
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         sweep_reminders,
         "interval",
         seconds=interval_seconds,
-        args=[sessionmaker],
+        args=[sessionmaker, settings],  # no patient data: the rows are read by each sweep
         id=SWEEP_JOB_ID,
         replace_existing=True,
         coalesce=True,
         max_instances=1,
+        misfire_grace_time=None,
         next_run_time=utcnow(),
     )
+    scheduler.add_listener(lambda event: log.error("sweep job %s: %s", event.job_id, getattr(event, "exception", "missed")),
+                           EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
     def stop(signum, _frame):
         # Ctrl-C reaches every process of the terminal's group and run-all then sends
@@ -66,14 +84,17 @@ def run_worker(config, *, interval_seconds: float = 10.0) -> None:
         if not scheduler.running or stopping:
             return
         stopping.append(signum)
-        log.info("worker %s: signal %d, finishing the job in hand", worker_name(), signum)
+        log.info("worker %s: signal %d, finishing the reminder in hand", worker_name(), signum)
+        settings.stop.set()
         scheduler.shutdown(wait=True)
 
     stopping: list[int] = []
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker %s started, sweeping every %.0f s", worker_name(), interval_seconds)
+    log.info("worker %s started, sweeping every %.1f s", worker_name(), interval_seconds)
     scheduler.start()
+    for channel in settings.channels.values():
+        channel.close()
     engine.dispose()
     log.info("worker %s stopped", worker_name())

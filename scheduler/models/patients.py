@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,8 @@ class Patient(Base):
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    # Besides the evening-before reminder, one the morning of the visit (patient's choice).
+    morning_reminder: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Hours the patient prefers visits to start in (local time); booking respects them.
     preferred_start: Mapped[time | None] = mapped_column(Time)
     preferred_end: Mapped[time | None] = mapped_column(Time)

@@ -28,6 +28,8 @@ class Reminder(Base):
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         # The sweep: due pending rows in due order.
         Index("ix_reminders_status_due", "status", "due_at"),
+        # The worker's claim: pending rows whose next attempt has come, sending rows by lease.
+        Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_reminders_visit", "visit_id"),
         Index("ix_reminders_lab_draw", "lab_draw_id"),
     )

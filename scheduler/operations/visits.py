@@ -287,6 +287,9 @@ def update_day_travel(session: Session, nurse: Nurse, on: datetime) -> None:
 def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
     """The one place every booking, move and cancellation passes through, inside its
     transaction: reminders (and anything else derived from a visit's time) hook in here."""
+    from scheduler.operations.reminders import on_visit_changed
+
+    on_visit_changed(session, visit, change, now=now)
 
 
 def _flush_or_conflict(session: Session) -> None:

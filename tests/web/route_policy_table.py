@@ -34,8 +34,12 @@ class Access:
     # For object routes: which ownership each role may reach (admin/coordinator: all).
     object_rule: dict[str, frozenset[str]] | None = None
     shows_object: bool = False
+    # Public, but only with a valid signature or token, which the matrix never has.
+    needs_signature: bool = False
 
     def expected(self, role: str, ownership: str | None) -> str:
+        if self.needs_signature:
+            return DENIED
         if self.roles is None:
             return OK
         if role == "anonymous":
@@ -87,6 +91,16 @@ ROUNDS_VISIT = Access(
 # Documentation posts: only the visit's own nurse; coordinators read but never write it.
 ROUNDS_DOCUMENT = Access(frozenset({"nurse"}), object_rule={"nurse": frozenset({"assigned"})})
 
+# Public endpoints a provider or an emailed link calls: unsigned or forged, refused for all.
+SIGNED_PUBLIC = Access(None, needs_signature=True)
+# A draw's result: staff, and the nurse of the patient's visits.
+DRAW_RESULT = Access(
+    frozenset({"admin", "coordinator", "nurse"}),
+    object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING, "nurse": frozenset({"assigned"})},
+)
+# The patient's own draw, from the portal.
+OWN_DRAW = Access(frozenset({"patient"}), object_rule={"patient": frozenset({"own"})})
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -120,6 +134,16 @@ TABLE: list[Rule] = [
     Rule("nurses.remove_time_off_page", "POST", "/nurses/{nurse}/time-off/remove", STAFF_ACTION),
     Rule("audit.index", "GET", "/admin/audit/", roles("admin")),
     Rule("audit.export", "GET", "/admin/audit/export.csv", roles("admin")),
+    Rule("labs.result", "POST", "/labs/draws/{draw}/result", DRAW_RESULT),
+    Rule("labs.status", "POST", "/labs/draws/{draw}/status", STAFF_ACTION),
+    Rule("portal.home", "GET", "/portal/", roles("patient")),
+    Rule("portal.preferences", "POST", "/portal/preferences", roles("patient")),
+    Rule("portal.drawn", "POST", "/portal/draws/{draw}/drawn", OWN_DRAW),
+    Rule("reminders.outbox", "GET", "/admin/outbox", roles("admin")),
+    Rule("reminders.retry", "POST", "/reminders/{reminder}/retry", STAFF_ACTION),
+    Rule("reminders.sms_webhook", "POST", "/hooks/sms", SIGNED_PUBLIC),
+    Rule("reminders.unsubscribe", "GET", "/unsubscribe/forged-token", SIGNED_PUBLIC),
+    Rule("reminders.unsubscribe", "POST", "/unsubscribe/forged-token", SIGNED_PUBLIC),
     Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
     Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
     Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),

@@ -92,10 +92,12 @@ def test_every_endpoint_declares_who_may_reach_it(app):
     assert undeclared == []
 
 
-def test_only_login_is_public(app):
+def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     public = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if getattr(app.view_functions[rule.endpoint], "allowed_roles", None) == PUBLIC
     }
-    assert public == {"auth.login"}
+    # The SMS provider's webhook checks the request signature and the emailed unsubscribe
+    # link its signed token (tests/web/test_reminder_pages.py): callers have no login.
+    assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe"}

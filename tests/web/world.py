@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.db import utcnow
+from scheduler.models import LabDraw, Reminder
 from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_user, make_visit
 
 MISSING_ID = 987654
@@ -50,6 +51,19 @@ def _patient(session, tag: str, n: int, **extra):
     )
 
 
+def _follow_up(session, patient, visit, tag: str) -> dict[str, int]:
+    """A platelet draw after the visit and a reminder row for it (lab and reminder routes)."""
+    draw = LabDraw(patient_id=patient.id, visit_id=visit.id, offset_hours=24, due_at=visit.ends_at + timedelta(days=1))
+    session.add(draw)
+    session.flush()
+    reminder = Reminder(kind="lab_draw", channel="email", patient_id=patient.id, lab_draw_id=draw.id,
+                        due_at=draw.due_at, expires_at=draw.due_at, next_attempt_at=draw.due_at,
+                        dedupe_key=f"world-{tag}", status="pending", attempts=0)
+    session.add(reminder)
+    session.flush()
+    return {"draw": draw.id, "reminder": reminder.id}
+
+
 def build_world(session) -> World:
     world = World()
     for role in ("admin", "coordinator", "nurse", "patient"):
@@ -70,11 +84,13 @@ def build_world(session) -> World:
         order = make_order(session, patient=patient)
         visit = make_visit(session, order=order, nurse=nurse, starts_at=tomorrow + timedelta(days=len(world.objects)))
         world.objects[ownership] = {"patient": patient.id, "visit": visit.id, "order": order.id, "nurse": nurse.id}
+        world.objects[ownership].update(_follow_up(session, patient, visit, ownership))
         world.sentinels[ownership] = (
             patient.last_name, patient.first_name, patient.address_line, patient.phone_e164,
             patient.allergies, patient.date_of_birth.isoformat(),
         )
     world.objects["missing"] = {"patient": MISSING_ID, "visit": MISSING_ID, "order": MISSING_ID, "nurse": MISSING_ID}
+    world.objects["missing"].update(draw=MISSING_ID, reminder=MISSING_ID)
     session.commit()
     return world
 

@@ -15,4 +15,6 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.role == "nurse":
         return redirect(url_for("rounds.day"))
+    if current_user.role == "patient":
+        return redirect(url_for("portal.home"))
     return render_template("main/index.html", user=current_user)

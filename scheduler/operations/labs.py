@@ -1,0 +1,130 @@
+"""Platelet follow-up after an IVIG course: the draws, their results, and the trend.
+
+When the last visit of a course is completed, one draw is created per hour offset of the
+order's `lab_follow_up_hours` (default +24 h, +48 h, +72 h, day 7; ivig-reference.md
+section 4), counted from the end of the infusion, each with its reminders. A draw marked
+done or cancelled stops its reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler import reminders_timing as timing
+from scheduler.models import InfusionRecord, LabDraw, LabResult, Patient, Visit
+from scheduler.models.orders import DEFAULT_LAB_FOLLOW_UP_HOURS
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.access import record_change, require_patient_access
+from scheduler.operations.reminders import close_open, plan_draw
+
+# Platelet counts a person could have, in 10^9/L; outside is a typing error.
+PLATELET_RANGE = (0.0, 2000.0)
+# Thresholds drawn on the chart (ASH 2019: treatment below 30; >= 50 the usual response
+# and minor-procedure target; ivig-reference.md section 4).
+PLATELET_LINES = (30, 50)
+
+
+def infusion_end(session: Session, visit: Visit) -> datetime:
+    """When the infusion really ended, as documented; the booked end otherwise."""
+    ended = session.scalar(select(InfusionRecord.ended_at).where(InfusionRecord.visit_id == visit.id))
+    return ended or visit.ends_at
+
+
+def is_last_of_course(session: Session, visit: Visit) -> bool:
+    later = session.scalar(select(Visit.id).where(
+        Visit.order_id == visit.order_id, Visit.id != visit.id, Visit.day_number > visit.day_number,
+        Visit.status.in_(("booked", "in_progress"))).limit(1))
+    return later is None
+
+
+def create_follow_up(session: Session, visit: Visit, *, now: datetime) -> list[LabDraw]:
+    """The draws (and their reminders) after the course's last visit; nothing otherwise."""
+    if not is_last_of_course(session, visit):
+        return []
+    patient = session.get(Patient, visit.patient_id)
+    zone = ZoneInfo(patient.timezone)
+    ended = infusion_end(session, visit)
+    offsets = visit.order.lab_follow_up_hours or DEFAULT_LAB_FOLLOW_UP_HOURS
+    existing = set(session.scalars(select(LabDraw.offset_hours).where(LabDraw.visit_id == visit.id)))
+    draws = [LabDraw(patient_id=patient.id, visit_id=visit.id, offset_hours=int(h), status="scheduled",
+                     due_at=timing.lab_draw_due(ended, int(h), zone))
+             for h in sorted({int(h) for h in offsets}) if int(h) not in existing]
+    session.add_all(draws)
+    session.flush()
+    for draw in draws:
+        plan_draw(session, draw, patient, now=now)
+    return draws
+
+
+def get_draw(session: Session, actor, draw_id: int, *, now: datetime) -> LabDraw:
+    """The draw, if the actor may reach its patient; NotFound otherwise (as for a missing id)."""
+    draw = session.get(LabDraw, draw_id)
+    if draw is None:
+        raise NotFound("There is no such lab draw.")
+    require_patient_access(session, actor, draw.patient_id, now=now)
+    return draw
+
+
+def set_draw_status(session: Session, draw_id: int, status: str, *, actor, now: datetime) -> LabDraw:
+    """Done (blood drawn) or cancelled: either way its reminders stop."""
+    if status not in ("done", "cancelled"):
+        raise DomainError("A draw can be marked done or cancelled.")
+    draw = get_draw(session, actor, draw_id, now=now)
+    if draw.status != "scheduled":
+        raise DomainError(f"This draw is already {draw.status}.")
+    draw.status = status
+    draw.done_at = now if status == "done" else None
+    close_open(session, lab_draw_id=draw.id, reason=f"draw {status}", status="expired" if status == "done" else "cancelled")
+    record_change(session, actor, object_type="lab_draw", object_id=draw.id, patient_id=draw.patient_id, now=now,
+                  action=f"draw_{status}")
+    session.flush()
+    return draw
+
+
+def record_result(session: Session, draw_id: int, platelets_10e9_per_l: float, *, actor, now: datetime) -> LabResult:
+    low, high = PLATELET_RANGE
+    if platelets_10e9_per_l is None or not low <= platelets_10e9_per_l <= high:
+        raise DomainError(f"Enter a platelet count between {low:g} and {high:g} x10^9/L.")
+    draw = get_draw(session, actor, draw_id, now=now)
+    if draw.status == "cancelled":
+        raise DomainError("This draw was cancelled.")
+    if draw.result is not None:
+        raise DomainError("This draw already has a result.")
+    if draw.status == "scheduled":
+        draw.status, draw.done_at = "done", now
+        close_open(session, lab_draw_id=draw.id, reason="result recorded", status="expired")
+    result = LabResult(draw=draw, value=round(platelets_10e9_per_l, 1), resulted_at=now,
+                       entered_by_id=actor.id)
+    session.add(result)
+    record_change(session, actor, object_type="lab_draw", object_id=draw.id, patient_id=draw.patient_id, now=now,
+                  action="lab_result")
+    session.flush()
+    return result
+
+
+def draws_for_patient(session: Session, patient_id: int) -> list[LabDraw]:
+    return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.result))
+                                .where(LabDraw.patient_id == patient_id).order_by(LabDraw.due_at)))
+
+
+@dataclass(frozen=True)
+class Trend:
+    points: list[tuple[datetime, float]]  # (drawn or due, platelets 10^9/L)
+    infusions: list[datetime]  # ends of completed infusion visits
+
+    @property
+    def empty(self) -> bool:
+        return not self.points and not self.infusions
+
+
+def platelet_trend(session: Session, patient_id: int) -> Trend:
+    points = [(draw.done_at or draw.due_at, draw.result.value)
+              for draw in draws_for_patient(session, patient_id) if draw.result is not None]
+    infusions = list(session.scalars(select(Visit.ends_at).where(Visit.patient_id == patient_id,
+                                                                 Visit.status == "completed").order_by(Visit.ends_at)))
+    return Trend(sorted(points), infusions)

@@ -1,0 +1,146 @@
+"""The worker's side of the outbox: claim due rows with a lease, decide, record the outcome.
+
+Claim: one UPDATE ... RETURNING that moves due rows to `sending` with a lease and counts
+the attempt. PostgreSQL picks the rows with FOR UPDATE SKIP LOCKED, so several workers
+take disjoint batches without waiting on each other; SQLite renders no FOR UPDATE, and
+its BEGIN IMMEDIATE serialises the claim instead (one worker there). A row whose lease ran
+out (its worker was killed) is due again: at-least-once, and the only duplicate window is
+a crash between the provider accepting a message and the `sent` commit.
+
+Every outcome is written with `WHERE status = 'sending' AND claimed_by = me`: a row that
+a coordinator cancelled meanwhile, or that another worker re-claimed after our lease ran
+out, is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler import reminders_timing as timing
+from scheduler.models import Agency, LabDraw, Reminder, Visit
+from scheduler.notify.messages import MessageFacts
+from scheduler.operations.reminders import channels_for, quiet_hours
+
+
+def _due(now: datetime):
+    return or_(
+        and_(Reminder.status == "pending", Reminder.next_attempt_at <= now),
+        and_(Reminder.status == "sending", Reminder.lease_until < now),
+    )
+
+
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    picked = (select(Reminder.id).where(_due(now)).order_by(Reminder.next_attempt_at, Reminder.id).limit(limit)
+              .with_for_update(skip_locked=True).scalar_subquery())
+    result = session.execute(
+        update(Reminder).where(Reminder.id.in_(picked))
+        .values(status="sending", claimed_by=worker, lease_until=now + lease, attempts=Reminder.attempts + 1)
+        .returning(Reminder.id).execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())
+
+
+def count_due(session: Session, *, now: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(Reminder).where(_due(now)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    reminder_id: int
+    action: str  # send, expire, cancel, defer
+    reason: str = ""
+    channel: str = ""
+    to: str = ""
+    dedupe_key: str = ""
+    facts: MessageFacts | None = None
+    until: datetime | None = None
+    patient_id: int = 0
+
+
+def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]:
+    """For each claimed row: still useful, still wanted, allowed now? Then what to send."""
+    rows = list(session.scalars(select(Reminder).options(selectinload(Reminder.patient))
+                                .where(Reminder.id.in_(ids)).order_by(Reminder.next_attempt_at, Reminder.id)))
+    agency = session.scalar(select(Agency).limit(1))
+    visits = {v.id: v for v in session.scalars(select(Visit).options(selectinload(Visit.nurse)).where(
+        Visit.id.in_({r.visit_id for r in rows if r.visit_id})))}
+    draws = {d.id: d for d in session.scalars(select(LabDraw).where(LabDraw.id.in_({r.lab_draw_id for r in rows if r.lab_draw_id})))}
+    decisions = []
+    for row in rows:
+        patient = row.patient
+        visit, draw = visits.get(row.visit_id), draws.get(row.lab_draw_id)
+        zone = ZoneInfo(patient.timezone)
+        if row.expires_at <= now:
+            decisions.append(Decision(row.id, "expire", "no longer useful"))
+        elif visit is not None and visit.status != "booked":
+            decisions.append(Decision(row.id, "cancel" if visit.status == "cancelled" else "expire", f"visit {visit.status}"))
+        elif draw is not None and draw.status != "scheduled":
+            decisions.append(Decision(row.id, "expire", f"draw {draw.status}"))
+        elif row.channel not in channels_for(patient):
+            decisions.append(Decision(row.id, "cancel", "no consent or no address for this channel"))
+        elif timing.in_quiet_hours(now, zone, quiet_hours(patient)):
+            until = timing.next_allowed(now, zone, quiet_hours(patient))
+            if until >= row.expires_at:
+                decisions.append(Decision(row.id, "expire", "only quiet hours left before it stops being useful"))
+            else:
+                decisions.append(Decision(row.id, "defer", "quiet hours", until=until))
+        else:
+            facts = MessageFacts(
+                kind=row.kind, zone=patient.timezone, patient_first_name=patient.first_name,
+                agency_name=agency.name if agency else "Your home infusion team",
+                agency_phone=agency.phone_e164 if agency else "your care team",
+                visit_starts_at=visit.starts_at if visit else None, visit_ends_at=visit.ends_at if visit else None,
+                nurse_first_name=visit.nurse.first_name if visit else None,
+                draw_due_at=draw.due_at if draw else None,
+            )
+            decisions.append(Decision(row.id, "send", channel=row.channel, dedupe_key=row.dedupe_key, facts=facts,
+                                      to=patient.email if row.channel == "email" else patient.phone_e164,
+                                      patient_id=patient.id))
+    return decisions
+
+
+def _mine(session: Session, reminder_id: int, worker: str, **values) -> bool:
+    result = session.execute(
+        update(Reminder).where(Reminder.id == reminder_id, Reminder.status == "sending", Reminder.claimed_by == worker)
+        .values(lease_until=None, **values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def close_claimed(session: Session, decision: Decision, *, worker: str) -> bool:
+    """Record an outcome that needs no provider: expired, cancelled or deferred."""
+    if decision.action == "defer":
+        # Waiting out quiet hours is not a failed attempt.
+        return _mine(session, decision.reminder_id, worker, status="pending", next_attempt_at=decision.until,
+                     attempts=Reminder.attempts - 1, claimed_by=None)
+    status = {"expire": "expired", "cancel": "cancelled"}[decision.action]
+    return _mine(session, decision.reminder_id, worker, status=status, last_error=decision.reason)
+
+
+def mark_sent(session: Session, reminder_id: int, *, worker: str, provider_id: str, now: datetime) -> bool:
+    return _mine(session, reminder_id, worker, status="sent", provider_id=provider_id, sent_at=now, last_error=None)
+
+
+def mark_failed_attempt(session: Session, reminder_id: int, *, worker: str, error: str, permanent: bool,
+                        now: datetime, max_attempts: int) -> str:
+    """Back to pending with backoff, or failed (shown on the dashboard) when out of attempts."""
+    row = session.get(Reminder, reminder_id, populate_existing=True)
+    if row is None or row.status != "sending" or row.claimed_by != worker:
+        return "lost"
+    if permanent or row.attempts >= max_attempts:
+        _mine(session, reminder_id, worker, status="failed", last_error=error[:500])
+        return "failed"
+    _mine(session, reminder_id, worker, status="pending", last_error=error[:500], claimed_by=None,
+          next_attempt_at=now + timing.retry_delay(row.attempts))
+    return "retry"
+
+
+def release(session: Session, ids: list[int], *, worker: str) -> None:
+    """Give back claimed rows not started (shutdown): due again at once, the attempt uncounted."""
+    for reminder_id in ids:
+        _mine(session, reminder_id, worker, status="pending", claimed_by=None, attempts=Reminder.attempts - 1)

@@ -1,0 +1,67 @@
+"""The patient portal: what a patient sees of his own care, and the settings he may change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.models import LabDraw, Patient, Reminder, Visit
+from scheduler.models.patients import CHANNELS
+from scheduler.operations import DomainError, NotFound, audit
+from scheduler.operations.access import record_change
+from scheduler.operations.reminders import replan_patient
+
+
+def own_patient(session: Session, actor, *, now: datetime) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.user_id == actor.id))
+    if patient is None:
+        raise NotFound("No patient record is linked to this login; please call your care team.")
+    audit.record(session, actor=actor, action="read", object_type="patient", object_id=patient.id,
+                 patient_id=patient.id, now=now, details={"page": "portal"})
+    return patient
+
+
+@dataclass(frozen=True)
+class Overview:
+    visits: list[Visit]
+    draws: list[LabDraw]
+    reminders: list[Reminder]
+
+
+def overview(session: Session, patient: Patient, *, now: datetime, reminders_shown: int = 20) -> Overview:
+    visits = list(session.scalars(select(Visit).options(selectinload(Visit.nurse))
+                                  .where(Visit.patient_id == patient.id, Visit.status.in_(("booked", "in_progress")),
+                                         Visit.ends_at > now).order_by(Visit.starts_at)))
+    draws = list(session.scalars(select(LabDraw).where(LabDraw.patient_id == patient.id, LabDraw.status == "scheduled")
+                                 .order_by(LabDraw.due_at)))
+    sent = list(session.scalars(select(Reminder).where(Reminder.patient_id == patient.id, Reminder.status == "sent")
+                                .order_by(Reminder.sent_at.desc()).limit(reminders_shown)))
+    return Overview(visits, draws, sent)
+
+
+def update_preferences(session: Session, patient: Patient, *, channel: str, email_consent: bool, sms_consent: bool,
+                       morning_reminder: bool, quiet_start: time, quiet_end: time, actor, now: datetime) -> None:
+    if channel not in CHANNELS:
+        raise DomainError("Choose how to be reminded.")
+    if channel in ("email", "both") and not (patient.email and email_consent):
+        raise DomainError("Email reminders need an email address on file and your agreement below.")
+    if channel in ("sms", "both") and not (patient.phone_e164 and sms_consent):
+        raise DomainError("Text reminders need a mobile number on file and your agreement below.")
+    changed = []
+    for name, value in (("preferred_channel", channel), ("morning_reminder", morning_reminder),
+                        ("quiet_start", quiet_start), ("quiet_end", quiet_end)):
+        if getattr(patient, name) != value:
+            setattr(patient, name, value)
+            changed.append(name)
+    for name, given in (("email_consent_at", email_consent), ("sms_consent_at", sms_consent)):
+        if bool(getattr(patient, name)) != given:
+            setattr(patient, name, now if given else None)
+            changed.append(name)
+    if changed:
+        record_change(session, actor, object_type="patient", object_id=patient.id, patient_id=patient.id, now=now,
+                      details={"fields": changed, "via": "portal"})
+        session.flush()
+        replan_patient(session, patient, now=now)

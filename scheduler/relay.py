@@ -1,0 +1,96 @@
+"""One sweep of the outbox: claim due reminders, send each outside any transaction, record it.
+
+The worker's interval job calls sweep(); it is an entry point and owns its transactions:
+one for the claim and the decisions that need no provider, then one per message sent, so
+a message accepted by the provider is marked sent within milliseconds (the duplicate
+window) and a kill loses at most the row in hand, which its lease brings back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from scheduler.db import utcnow
+from scheduler.notify.channels import Outgoing, SendError
+from scheduler.notify.messages import email_message, sms_text
+from scheduler.notify.tokens import unsubscribe_token
+from scheduler.operations import outbox
+
+log = logging.getLogger("scheduler.worker")
+
+
+@dataclass
+class RelaySettings:
+    worker: str
+    channels: dict
+    secret_key: str
+    public_base_url: str
+    batch_size: int = 50
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 5
+    now_fn: object = utcnow
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
+    if decision.channel == "sms":
+        return Outgoing(decision.dedupe_key, decision.to, "", sms_text(decision.facts))
+    url = f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
+    facts = decision.facts.__class__(**{**decision.facts.__dict__, "unsubscribe_url": url})
+    message = email_message(facts)
+    return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url)
+
+
+def sweep(sessionmaker, settings: RelaySettings) -> Counter:
+    """Claim and process batches until nothing is due or a stop is asked for."""
+    counts: Counter = Counter()
+    while not settings.stop.is_set():
+        with sessionmaker() as session:
+            now = settings.now_fn()
+            ids = outbox.claim_due(session, worker=settings.worker, now=now, limit=settings.batch_size, lease=settings.lease)
+            decisions = outbox.decide(session, ids, now=now) if ids else []
+            for decision in decisions:
+                if decision.action != "send":
+                    outbox.close_claimed(session, decision, worker=settings.worker)
+                    counts[decision.action] += 1
+            session.commit()
+        counts["due"] += len(ids)
+        sends = [d for d in decisions if d.action == "send"]
+        for index, decision in enumerate(sends):
+            if settings.stop.is_set():
+                with sessionmaker() as session:
+                    outbox.release(session, [d.reminder_id for d in sends[index:]], worker=settings.worker)
+                    session.commit()
+                counts["released"] += len(sends) - index
+                break
+            counts[send_one(sessionmaker, decision, settings)] += 1
+        if len(ids) < settings.batch_size:
+            break
+    return counts
+
+
+def send_one(sessionmaker, decision: outbox.Decision, settings: RelaySettings) -> str:
+    channel = settings.channels[decision.channel]
+    try:
+        provider_id = channel.send(outgoing(decision, settings))
+    except SendError as exc:
+        with sessionmaker() as session:
+            outcome = outbox.mark_failed_attempt(session, decision.reminder_id, worker=settings.worker, error=str(exc),
+                                                 permanent=exc.permanent, now=settings.now_fn(),
+                                                 max_attempts=settings.max_attempts)
+            session.commit()
+        # The row id and the error class only: no address, no text.
+        log.warning("reminder %d by %s: %s (%s)", decision.reminder_id, decision.channel, exc, outcome)
+        return outcome
+    with sessionmaker() as session:
+        marked = outbox.mark_sent(session, decision.reminder_id, worker=settings.worker, provider_id=provider_id,
+                                  now=settings.now_fn())
+        session.commit()
+    if not marked:
+        # Cancelled while in flight, or our lease ran out and another worker took it.
+        log.warning("reminder %d was sent but is no longer ours to mark", decision.reminder_id)
+    return "sent"

@@ -1,0 +1,26 @@
+"""The patient's own settings: how to be reminded, and when not to be."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SubmitField, TimeField
+from wtforms.validators import InputRequired
+
+from scheduler.web.helpers import choices
+
+CHANNEL_LABELS = [("email", "Email"), ("sms", "Text message"), ("both", "Email and text message"),
+                  ("none", "No reminders")]
+
+
+class PreferencesForm(FlaskForm):
+    preferred_channel = SelectField("Remind me by", choices=choices(CHANNEL_LABELS), validators=[InputRequired()])
+    email_consent = BooleanField("I agree to receive reminders by email")
+    sms_consent = BooleanField("I agree to receive reminders by text message")
+    morning_reminder = BooleanField("Also remind me on the morning of a visit")
+    quiet_start = TimeField("No messages from", validators=[InputRequired()])
+    quiet_end = TimeField("until", validators=[InputRequired()])
+    submit = SubmitField("Save")
+
+
+class DrawnForm(FlaskForm):
+    submit = SubmitField("Blood drawn")

@@ -1,0 +1,87 @@
+"""Reminders on the web: the admin's outbox, the coordinator's retry, and the patient's
+opt-outs (STOP / START replies through the SMS provider's webhook, the email link)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from scheduler.db import get_session, utcnow
+from scheduler.extensions import csrf
+from scheduler.models import Patient, Reminder
+from scheduler.notify.channels import read_console_outbox
+from scheduler.notify.tokens import patient_from_unsubscribe_token, sms_signature_valid
+from scheduler.operations import DomainError, NotFound
+from scheduler.operations.reminders import retry_failed, set_consent
+from scheduler.web.access import allow, public
+
+bp = Blueprint("reminders", __name__)
+
+# Carrier keywords (CTIA): these opt out of, and back into, text messages.
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"}
+START_WORDS = {"START", "UNSTOP", "YES", "OPTIN"}
+
+
+@bp.route("/admin/outbox")
+@allow("admin")
+def outbox():
+    db = get_session()
+    counts = dict(db.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
+    messages = read_console_outbox(Path(current_app.instance_path) / "console_outbox.jsonl")
+    return render_template("reminders/outbox.html", counts=counts, messages=messages)
+
+
+@bp.route("/reminders/<int:reminder_id>/retry", methods=["POST"])
+@allow("coordinator", "admin")
+def retry(reminder_id: int):
+    db = get_session()
+    try:
+        retry_failed(db, reminder_id, actor=current_user, now=utcnow())
+        db.commit()
+        flash("The reminder will be sent again at the next sweep.")
+    except NotFound:
+        raise
+    except DomainError as exc:
+        db.rollback()
+        flash(str(exc))
+    return redirect(url_for("dashboard.today"))
+
+
+@bp.route("/hooks/sms", methods=["POST"])
+@public
+@csrf.exempt  # the provider signs the request instead
+def sms_webhook():
+    params = request.form.to_dict()
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+    if not sms_signature_valid(current_app.config["SMS_AUTH_TOKEN"], url, params,
+                               request.headers.get("X-Twilio-Signature", "")):
+        abort(403)
+    word = params.get("Body", "").strip().upper()
+    given = True if word in START_WORDS else False if word in STOP_WORDS else None
+    if given is not None:
+        db = get_session()
+        for patient in db.scalars(select(Patient).where(Patient.phone_e164 == params.get("From", ""))):
+            set_consent(db, patient, "sms", given, actor=None, now=utcnow(), via="sms reply")
+        db.commit()
+    # An empty TwiML answer: the provider sends its own compliance reply to STOP / START.
+    return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", mimetype="text/xml")
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # the signed token is the proof; mail clients' one-click unsubscribe posts without a form
+def unsubscribe(token: str):
+    patient_id = patient_from_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    db = get_session()
+    patient = db.get(Patient, patient_id) if patient_id is not None else None
+    if patient is None:
+        abort(404)
+    if request.method == "POST":
+        set_consent(db, patient, "email", False, actor=None, now=utcnow(), via="unsubscribe link")
+        db.commit()
+        return render_template("reminders/unsubscribe.html", done=True, token=token)
+    # GET changes nothing: link scanners fetch every URL in a message.
+    return render_template("reminders/unsubscribe.html", done=False, token=token)
