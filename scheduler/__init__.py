@@ -86,6 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.reminders.routes import bp as reminders_bp
     from scheduler.web.rounds.routes import bp as rounds_bp
 
+    from scheduler.web.api import bp as api_bp
+
+    # Token-authenticated only (see scheduler/web/api/auth.py), so a CSRF token has nothing to protect.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
@@ -102,6 +107,7 @@ REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 def _register_hooks(app: Flask) -> None:
     from scheduler.web import security
+    from scheduler.web.api import auth as api_auth
     from scheduler.web.access import enforce_route_policy
 
     @app.before_request
@@ -111,6 +117,7 @@ def _register_hooks(app: Flask) -> None:
         g.request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
 
     security.install(app)
+    api_auth.install(app)  # after the audit context, before the route policy
     app.before_request(enforce_route_policy)
 
     @app.after_request
@@ -141,6 +148,10 @@ def _register_error_pages(app: Flask) -> None:
     }
 
     def render_error(code: int, message: str):
+        if request.path.startswith("/api/"):  # API clients get JSON, even for a path that matches no route
+            from scheduler.web.api.errors import error_response
+
+            return error_response(code, message)
         return render_template("error.html", code=code, message=message), code
 
     for code, message in messages.items():

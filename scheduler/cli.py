@@ -123,6 +123,49 @@ def users_disable(email: str) -> None:
     click.echo(f"Disabled {email}; its sessions have ended.")
 
 
+def _user_by_email(session, email: str):
+    from sqlalchemy import func, select
+
+    from scheduler.models import User
+    from scheduler.operations.accounts import normalise_email
+
+    user = session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"There is no account with the email {email}.")
+    return user
+
+
+@users_group.command("token")
+@click.option("--email", required=True)
+@click.option("--name", default="api", show_default=True, help="What the token is for, e.g. the pharmacy system.")
+def users_token(email: str, name: str) -> None:
+    """Make an API token for an account and print it once (only its hash is stored)."""
+    from scheduler.operations import DomainError
+    from scheduler.operations.api_tokens import issue_token
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        try:
+            token, plain = issue_token(session, _user_by_email(session, email), name=name, now=utcnow())
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"Token {token.id} ({token.name}) for {email}; shown once, store it now:", err=True)
+        click.echo(plain)
+
+
+@users_group.command("revoke-token")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Revoke only the tokens with this name (default: all of the account's).")
+def users_revoke_token(email: str, name: str | None) -> None:
+    """Revoke an account's API tokens; calls with them are refused from the next request on."""
+    from scheduler.operations.api_tokens import revoke_tokens
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        revoked = revoke_tokens(session, _user_by_email(session, email), name=name, now=utcnow())
+        session.commit()
+    click.echo(f"Revoked {len(revoked)} token(s) of {email}.")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no users yet.")
 @with_appcontext

@@ -90,6 +90,16 @@ def require_visit_access(session: Session, actor, visit_id: int, *, now: datetim
     return visit
 
 
+def require_nurse_access(session: Session, actor, nurse_id: int) -> Nurse:
+    """A nurse's own record (her schedule) for herself; staff reach every nurse."""
+    role = getattr(actor, "role", None)
+    condition = Nurse.user_id == actor.id if role == "nurse" else true() if role in FULL_ACCESS_ROLES else false()
+    nurse = session.scalar(select(Nurse).where(Nurse.id == nurse_id, condition))
+    if nurse is None:
+        raise _refuse(actor, "nurse", nurse_id)
+    return nurse
+
+
 def read_patient(session: Session, actor, patient_id: int, *, now: datetime, details: dict | None = None) -> Patient:
     """The patient, after checking access, with the `read` audit row written.
 

@@ -15,6 +15,24 @@ from scheduler.operations.access import record_change
 from scheduler.operations.plans import plan_for_order
 
 
+# What an order may say, checked here for every caller (the order form, the API). The
+# clinical core decides whether the product and dose can be planned; these bounds catch
+# typing errors and keep dates within what the calendar can hold.
+DOSE_G_PER_KG_RANGE = (0.05, 2.0)
+DAYS_RANGE = (1, 10)
+WINDOW_DAYS_RANGE = (0, 14)
+INDICATIONS = ("itp", "pi")
+WEIGHT_POLICIES = ("actual", "adjusted")
+ROUNDINGS_G = (None, 5.0, 10.0)
+MAX_PREMEDICATION, MAX_PRESCRIBER = 2000, 200
+
+
+class InvalidOrder(DomainError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class OrderInput:
     patient_id: int
@@ -32,8 +50,33 @@ class OrderInput:
     prescriber: str
 
 
+def check_order_input(values: OrderInput) -> None:
+    errors = {}
+    if not DOSE_G_PER_KG_RANGE[0] <= values.dose_g_per_kg <= DOSE_G_PER_KG_RANGE[1]:
+        errors["dose_g_per_kg"] = "The dose must be between {} and {} g/kg per day.".format(*DOSE_G_PER_KG_RANGE)
+    if not DAYS_RANGE[0] <= values.days <= DAYS_RANGE[1]:
+        errors["days"] = "The course must be {} to {} days.".format(*DAYS_RANGE)
+    if not WINDOW_DAYS_RANGE[0] <= values.window_days <= WINDOW_DAYS_RANGE[1]:
+        errors["window_days"] = "The window must be {} to {} days.".format(*WINDOW_DAYS_RANGE)
+    if values.indication not in INDICATIONS:
+        errors["indication"] = f"The indication must be one of {', '.join(INDICATIONS)}."
+    if values.weight_policy not in WEIGHT_POLICIES:
+        errors["weight_policy"] = f"The dosing weight policy must be one of {', '.join(WEIGHT_POLICIES)}."
+    if values.rounding_g not in ROUNDINGS_G:
+        errors["rounding_g"] = "Round the dose to 5 or 10 g, or not at all."
+    if not 2000 <= values.earliest_start.year <= 2100:
+        errors["earliest_start"] = "The start date must be between 2000 and 2100."
+    if len(values.premedication) > MAX_PREMEDICATION:
+        errors["premedication"] = f"At most {MAX_PREMEDICATION} characters."
+    if len(values.prescriber) > MAX_PRESCRIBER:
+        errors["prescriber"] = f"At most {MAX_PRESCRIBER} characters."
+    if errors:
+        raise InvalidOrder(errors)
+
+
 def draft_order(session: Session, values: OrderInput) -> TherapyOrder:
     """An unsaved order built from the form, for the plan preview."""
+    check_order_input(values)
     patient = session.get(Patient, values.patient_id)
     if patient is None:
         raise NotFound(f"No patient #{values.patient_id}.")

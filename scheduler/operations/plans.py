@@ -51,3 +51,15 @@ def plan_request_for(order: TherapyOrder, patient: Patient, *, on: date) -> Plan
 
 def plan_for_order(catalog, order: TherapyOrder, patient: Patient, *, on: date):
     return plan_course(catalog, plan_request_for(order, patient, on=on))
+
+
+def current_plan(catalog, order: TherapyOrder, patient: Patient, visits) -> dict:
+    """The plan an order's coordinator and nurse go by: the one its booked visits carry
+    (fixed at booking, so a later catalog or weight change never alters it), or, before
+    booking, the plan the order would get today. Raises the clinical core's hard stops."""
+    from scheduler.clinical import plan_to_dict
+
+    active = [v for v in visits if v.status != "cancelled"]
+    if active:
+        return active[0].plan
+    return plan_to_dict(plan_for_order(catalog, order, patient, on=order.earliest_start))

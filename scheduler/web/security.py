@@ -51,6 +51,8 @@ def _clear_audit_context(_exc):
 def _enforce_absolute_lifetime():
     # The idle timeout is Flask's signed-cookie max age (refreshed on each request); this
     # caps a session that is kept busy, e.g. a browser left open on an auto-refreshing page.
+    if request.blueprint == "api":
+        return None  # token-authenticated: no session to expire, and the cookie is ignored
     if not current_user.is_authenticated:
         return None
     started = session.get(AUTH_AT_KEY)
@@ -63,8 +65,9 @@ def _enforce_absolute_lifetime():
     return None  # the route policy now sees an anonymous user and sends them to log in
 
 
-def _refused(exc):
-    """An operation refused an object: roll back, audit the refusal, show no data."""
+def audit_refusal(exc) -> int:
+    """An operation refused an object: roll back, audit the refusal; the status to answer
+    (404 for an object the caller may not learn exists, else 403). Pages and the API share it."""
     db = get_session()
     db.rollback()
     info = getattr(exc, "audit", None)
@@ -72,5 +75,10 @@ def _refused(exc):
         actor = current_user._get_current_object() if current_user.is_authenticated else None
         audit.record(db, actor=actor, now=utcnow(), **info)
         db.commit()
-    code = 404 if isinstance(exc, NotFound) else 403
+    return 404 if isinstance(exc, NotFound) else 403
+
+
+def _refused(exc):
+    """Show no data of the refused object."""
+    code = audit_refusal(exc)
     return render_template("error.html", code=code, message=str(exc)), code

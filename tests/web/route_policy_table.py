@@ -101,6 +101,15 @@ DRAW_RESULT = Access(
 # The patient's own draw, from the portal.
 OWN_DRAW = Access(frozenset({"patient"}), object_rule={"patient": frozenset({"own"})})
 
+# The API (/api/v1): called with the role's bearer token and a JSON body; no token is 401,
+# which the matrix counts as LOGIN. A nurse's day: staff any nurse, a nurse only her own.
+API_CLINICAL = roles("admin", "coordinator", "nurse")
+API_STAFF = roles("admin", "coordinator")
+API_NURSE_DAY = Access(
+    frozenset({"admin", "coordinator", "nurse"}),
+    object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING, "nurse": frozenset({"assigned"})},
+)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -147,4 +156,19 @@ TABLE: list[Rule] = [
     Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
     Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
     Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),
+    Rule("api.openapi", "GET", "/api/v1/openapi.json", PUBLIC),
+    Rule("api.products", "GET", "/api/v1/products", API_CLINICAL),
+    Rule("api.plan", "POST", "/api/v1/plan", API_CLINICAL),
+    Rule("api.create_order_api", "POST", "/api/v1/orders", API_STAFF),
+    Rule("api.show_order", "GET", "/api/v1/orders/{order}", STAFF_ACTION),
+    Rule("api.order_slots", "GET", "/api/v1/orders/{order}/slots", STAFF_ACTION),
+    Rule("api.book_visits", "POST", "/api/v1/visits", API_STAFF),
+    Rule("api.reschedule", "PATCH", "/api/v1/visits/{visit}", STAFF_ACTION),
+    Rule("api.cancel", "POST", "/api/v1/visits/{visit}/cancel", STAFF_ACTION),
+    Rule("api.patients", "GET", "/api/v1/patients", API_STAFF),
+    Rule("api.create_patient_api", "POST", "/api/v1/patients", API_STAFF),
+    Rule("api.patient", "GET", "/api/v1/patients/{patient}", PATIENT_RECORD),
+    Rule("api.update_patient_api", "PATCH", "/api/v1/patients/{patient}", STAFF_ACTION),
+    Rule("api.visit_event", "POST", "/api/v1/visits/{visit}/events", ROUNDS_DOCUMENT),
+    Rule("api.day_of_nurse", "GET", "/api/v1/nurses/{nurse}/day?date=2026-11-23", API_NURSE_DAY),
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.db import utcnow
+from scheduler.operations.api_tokens import issue_token
 from scheduler.models import LabDraw, Reminder
 from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_user, make_visit
 
@@ -26,6 +27,7 @@ class World:
     objects: dict[str, dict[str, int]] = field(default_factory=dict)  # ownership -> {"patient": id, ...}
     sentinels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ownership -> PHI strings
     users: dict[str, object] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> API bearer token
 
     def entitled(self, role: str) -> set[str]:
         """The ownerships whose data this role may see."""
@@ -70,6 +72,7 @@ def build_world(session) -> World:
         user = make_user(session, role=role, email=f"{role}@example.org", full_name=f"Login {role}")
         world.emails[role] = user.email
         world.users[role] = user
+        world.tokens[role] = issue_token(session, user, name="world", now=utcnow())[1]
     my_nurse = make_nurse(session, user=world.users["nurse"])
     other_nurse = make_nurse(session, first_name="Olga")
     tomorrow = utcnow().replace(microsecond=0) + timedelta(days=1)

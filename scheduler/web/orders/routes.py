@@ -14,7 +14,7 @@ from scheduler.models import Nurse, Visit
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_patient
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
-from scheduler.operations.plans import plan_for_order
+from scheduler.operations.plans import current_plan
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, catalog, checked_local_datetime
@@ -119,11 +119,8 @@ def show(order_id: int):
 
 def _current_plan(order, patient, visits):
     """The plan the visits were booked with, or the plan the order would get today."""
-    active = [v for v in visits if v.status != "cancelled"]
-    if active:
-        return active[0].plan, None
     try:
-        return plan_to_dict(plan_for_order(catalog(), order, patient, on=order.earliest_start)), None
+        return current_plan(catalog(), order, patient, visits), None
     except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
         return None, exc
 

@@ -1,0 +1,23 @@
+"""The JSON API at /api/v1: the same operations as the pages, authenticated by bearer token.
+
+Thin views: parse the JSON, call one operation, commit once. CSRF does not apply (no
+cookie authenticates here, see auth.py); the route policy (@allow) and the operations'
+object rules apply exactly as for the pages.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from scheduler.web.api.common import ID, IdConverter  # noqa: E402
+
+# Recorded before any route, so the converter exists when the routes are added.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault(ID, IdConverter))
+
+from scheduler.web.api import errors  # noqa: E402
+
+errors.register(bp)
+
+from scheduler.web.api import (  # noqa: E402,F401
+    routes_catalog, routes_docs, routes_events, routes_orders, routes_patients, routes_visits,
+)

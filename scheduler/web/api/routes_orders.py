@@ -1,0 +1,97 @@
+"""Therapy orders: create one, read it with its plan per day, and its booking suggestions."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+from sqlalchemy import select
+
+from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput
+from scheduler.db import get_session, utcnow
+from scheduler.models import Visit
+from scheduler.operations import DomainError
+from scheduler.operations.access import read_patient
+from scheduler.operations.orders import OrderInput, create_order
+from scheduler.operations.plans import current_plan
+from scheduler.operations.visits import get_order, suggest_for_order
+from scheduler.web.access import allow
+from scheduler.web.api import bp
+from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
+from scheduler.web.api.serialize import order_json, slot_json, visit_json
+from scheduler.web.helpers import catalog
+
+STAFF = ("admin", "coordinator")
+# Suggestions are ranked; past the first few dozen they are no better than booking by hand.
+MAX_SUGGESTIONS = 50
+
+
+def _order_input(f: Fields) -> OrderInput:
+    rounding = f.decimal("rounding_g")
+    values = OrderInput(
+        patient_id=f.id("patient_id"),
+        product_id=f.text("product_id", required=True, max_length=40),
+        indication=f.text("indication", required=True, max_length=20),
+        dose_g_per_kg=float(f.decimal("dose_g_per_kg", required=True) or 0),
+        days=f.integer("days", required=True),
+        weight_policy=f.text("weight_policy", default="actual", max_length=20),
+        rounding_g=None if rounding is None else float(rounding),
+        premedication=f.text("premedication"),
+        first_infusion=f.boolean("first_infusion"),
+        product_switch=f.boolean("product_switch"),
+        earliest_start=f.day("earliest_start", required=True),
+        window_days=f.integer("window_days", default=4),
+        prescriber=f.text("prescriber"),
+    )
+    f.done()
+    return values
+
+
+@bp.post("/orders")
+@allow(*STAFF)
+def create_order_api():
+    values = _order_input(Fields.body())
+
+    def create():
+        order = create_order(get_session(), values, catalog(), actor=current_user, now=utcnow())
+        return 201, order_json(order)
+
+    return idempotent(create)
+
+
+@bp.get(f"/orders/<{ID}:order_id>")
+@allow(*STAFF)
+def show_order(order_id: int):
+    session, now = get_session(), utcnow()
+    order = get_order(session, order_id)
+    patient = read_patient(session, current_user, order.patient_id, now=now, details={"api": f"order {order.id}"})
+    visits = list(session.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
+    body = {**order_json(order), "visits": [visit_json(v) for v in visits], "plan": None, "plan_error": None}
+    try:
+        body["plan"] = current_plan(catalog(), order, patient, visits)
+    except ClinicalRuleViolation as exc:
+        body["plan_error"] = {"code": exc.code, "message": exc.message}
+    except (InvalidPlanInput, DomainError) as exc:
+        body["plan_error"] = {"code": "invalid", "message": str(exc)}
+    session.commit()  # the audit row of this read
+    return jsonify(body)
+
+
+@bp.get(f"/orders/<{ID}:order_id>/slots")
+@allow(*STAFF)
+def order_slots(order_id: int):
+    """Booking suggestions within the order's window, optionally only those whose first
+    visit starts in [from, to)."""
+    args = Fields.query()
+    start, end = args.moment("from"), args.moment("to")
+    args.done()
+    page, per_page = paging()
+    session, now = get_session(), utcnow()
+    order = get_order(session, order_id)
+    read_patient(session, current_user, order.patient_id, now=now, details={"api": f"slots of order {order.id}"})
+    slots = [
+        s for s in suggest_for_order(session, order.id, catalog(), now=now, limit=MAX_SUGGESTIONS)
+        if (start is None or s.starts_at[0] >= start) and (end is None or s.starts_at[0] < end)
+    ]
+    session.commit()
+    shown = slots[(page - 1) * per_page: page * per_page]
+    return jsonify(page_of([slot_json(s) for s in shown], len(slots), page, per_page))
