@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import Nurse, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
-from scheduler.operations.access import record_list_read, require_nurse_access, visit_scope
 
 
 @dataclass(frozen=True)
@@ -47,24 +46,6 @@ def week_grid(session: Session, monday: date, zone: ZoneInfo, *, nurse_id: int |
     for visit in session.scalars(visits_query):
         cells[(visit.nurse_id, visit.starts_at.astimezone(zone).date())].append(visit)
     return WeekGrid(monday, [monday + timedelta(days=i) for i in range(days)], list(session.scalars(nurses_query)), dict(cells))
-
-
-def nurse_day(session: Session, actor, nurse_id: int, day: date, *, now: datetime) -> tuple[Nurse, list[Visit]]:
-    """The nurse's active visits on `day` in her own time zone, as far as the actor may see
-    them (a nurse: her own, within her access window); audited as one list read."""
-    nurse = require_nurse_access(session, actor, nurse_id)
-    zone = ZoneInfo(nurse.timezone)
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    visits = list(session.scalars(
-        select(Visit).options(selectinload(Visit.patient))
-        .where(Visit.nurse_id == nurse.id, Visit.starts_at < end, Visit.ends_at > start,
-               Visit.status.in_(ACTIVE_VISIT_STATUSES), visit_scope(actor, now=now))
-        .order_by(Visit.starts_at)
-    ))
-    record_list_read(session, actor, object_type="nurse_day", patient_ids=[v.patient_id for v in visits], now=now,
-                     details={"nurse_id": nurse.id, "date": day.isoformat()})
-    return nurse, visits
 
 
 def failed_reminders(session: Session) -> list:

@@ -105,6 +105,8 @@ OWN_DRAW = Access(frozenset({"patient"}), object_rule={"patient": frozenset({"ow
 # which the matrix counts as LOGIN. A nurse's day: staff any nurse, a nurse only her own.
 API_CLINICAL = roles("admin", "coordinator", "nurse")
 API_STAFF = roles("admin", "coordinator")
+# A list about one patient whose rows name no PHI (reminders, draws): the patient rule, no sentinel to show.
+API_PATIENT_LIST = Access(PATIENT_RECORD.roles, object_rule=PATIENT_RECORD.object_rule)
 API_NURSE_DAY = Access(
     frozenset({"admin", "coordinator", "nurse"}),
     object_rule={"admin": _EVERY_EXISTING, "coordinator": _EVERY_EXISTING, "nurse": frozenset({"assigned"})},
@@ -170,5 +172,8 @@ TABLE: list[Rule] = [
     Rule("api.patient", "GET", "/api/v1/patients/{patient}", PATIENT_RECORD),
     Rule("api.update_patient_api", "PATCH", "/api/v1/patients/{patient}", STAFF_ACTION),
     Rule("api.visit_event", "POST", "/api/v1/visits/{visit}/events", ROUNDS_DOCUMENT),
+    Rule("api.patient_reminders", "GET", "/api/v1/patients/{patient}/reminders", API_PATIENT_LIST),
+    Rule("api.patient_labs", "GET", "/api/v1/patients/{patient}/labs", API_PATIENT_LIST),
+    Rule("api.lab_result", "POST", "/api/v1/labs/{draw}/result", DRAW_RESULT),
     Rule("api.day_of_nurse", "GET", "/api/v1/nurses/{nurse}/day?date=2026-11-23", API_NURSE_DAY),
 ]

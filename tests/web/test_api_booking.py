@@ -203,7 +203,7 @@ def test_the_nurse_day_shows_each_visit_with_its_ramp(world, session, client):
     assert day.status_code == 200
     [visit] = day.get_json()["visits"]
     assert visit["ramp"][0]["at"] > visit["starts_at"] and visit["ramp"][-1]["rate_ml_per_hr"] > 0
-    assert visit["plan_day"]["day"] == 1 and visit["patient"]["id"] == patient.id
+    assert visit["plan_day"]["day"] == 1 and visit["patient"]["id"] == patient.id and isinstance(visit["flags"], list)
     assert api.get(f"/nurses/{nurse.id}/day?date={monday.isoformat()}").status_code == 200
 
     other = make_nurse(session, first_name="Olga")
@@ -211,8 +211,9 @@ def test_the_nurse_day_shows_each_visit_with_its_ramp(world, session, client):
     assert own.get(f"/nurses/{other.id}/day?date={monday.isoformat()}").status_code == 404
     assert own.get(f"/nurses/{nurse.id}/day").status_code == 422
     assert own.get(f"/nurses/{nurse.id}/day?date=2026-13-01").status_code == 422
-    audit = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "nurse_day")).all()
-    assert audit and audit[0].details["patient_ids"] == [patient.id]
+    listed = [e for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "read_list")).all()
+              if e.details.get("page") == "nurse day"]
+    assert listed and listed[0].details["patient_ids"] == [patient.id]
 
 
 def test_api_views_call_the_same_operations_as_the_pages():

@@ -19,5 +19,5 @@ from scheduler.web.api import errors  # noqa: E402
 errors.register(bp)
 
 from scheduler.web.api import (  # noqa: E402,F401
-    routes_catalog, routes_docs, routes_events, routes_orders, routes_patients, routes_visits,
+    routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_visits,
 )

@@ -128,6 +128,10 @@ SCHEMAS = {
             "patient": obj({"id": INTEGER, "first_name": STRING, "last_name": STRING, "date_of_birth": DATE,
                             "city": STRING}),
             "plan_day": nullable(ref("PlanDay")),
+            "flags": {"type": "array", "items": STRING},
+            "lots": {"type": "array", "items": obj({"lot_number": STRING, "size_g": NUMBER, "count": INTEGER,
+                                                    "expiry_date": DATE})},
+            "stock_shortage": NULLABLE_STRING,
             "ramp": {"type": "array", "items": obj({"at": DATETIME, "rate_ml_per_hr": NUMBER, "volume_ml": NUMBER,
                                                     "cumulative_ml": NUMBER})},
         })]}},
@@ -169,6 +173,17 @@ SCHEMAS.update({
     }, required=["type", "at"]),
     "VisitEventResult": obj({"type": STRING, "id": INTEGER, "visit_id": INTEGER, "at": DATETIME,
                              "flags": {"type": "object", "additionalProperties": STRING}}),
+    "Reminder": obj({
+        "id": INTEGER, "kind": STRING, "channel": STRING, "visit_id": {"type": ["integer", "null"]},
+        "lab_draw_id": {"type": ["integer", "null"]}, "due_at": DATETIME, "expires_at": DATETIME, "status": STRING,
+        "attempts": INTEGER, "sent_at": {"anyOf": [DATETIME, {"type": "null"}]},
+    }),
+    "LabDraw": obj({
+        "id": INTEGER, "patient_id": INTEGER, "visit_id": INTEGER, "test": STRING, "offset_hours": INTEGER,
+        "due_at": DATETIME, "status": STRING, "done_at": {"anyOf": [DATETIME, {"type": "null"}]},
+        "result": nullable(obj({"platelets_10e9_per_l": NUMBER, "unit": STRING, "resulted_at": DATETIME})),
+    }),
+    "LabResult": obj({"platelets_10e9_per_l": {"type": "number", "minimum": 0, "maximum": 2000}}),
 })
 
 ERROR_TEXT = {
@@ -242,6 +257,15 @@ PATHS = {
         "patch": operation("Change some of a patient's fields", "200", ref("Patient"), "400 401 403 404 415 422",
                            body="PatientPatch", parameters=[path_id("patient_id")]),
     },
+    "/patients/{patient_id}/reminders": {"get": operation(
+        "The patient's reminders (what is due and how it went; no message text)", "200", paged(ref("Reminder")),
+        "401 403 404 422", parameters=[path_id("patient_id"), *PAGE_PARAMETERS])},
+    "/patients/{patient_id}/labs": {"get": operation(
+        "The patient's platelet draws with their results", "200", paged(ref("LabDraw")), "401 403 404 422",
+        parameters=[path_id("patient_id"), *PAGE_PARAMETERS])},
+    "/labs/{draw_id}/result": {"post": operation(
+        "Enter a draw's platelet count (ends its reminders)", "201", ref("LabDraw"), "400 401 403 404 409 415 422",
+        body="LabResult", parameters=[path_id("draw_id"), IDEMPOTENCY_KEY])},
     "/visits/{visit_id}/events": {"post": operation(
         "Document the infusion: start, vitals, rate change, end (the visit's nurse only)", "201",
         ref("VisitEventResult"), "400 401 403 404 409 415 422", body="VisitEvent",

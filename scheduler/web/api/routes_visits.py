@@ -6,13 +6,13 @@ from flask import jsonify
 from flask_login import current_user
 
 from scheduler.db import get_session, utcnow
-from scheduler.operations.access import require_visit_access
-from scheduler.operations.calendar import nurse_day
+from scheduler.operations.access import require_nurse_access, require_visit_access
+from scheduler.operations.rounds import nurse_day
 from scheduler.operations.visits import book_series, cancel_visit, reschedule_visit
 from scheduler.web.access import allow
 from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, iso
-from scheduler.web.api.serialize import visit_json, visit_with_ramp_json
+from scheduler.web.api.serialize import visit_card_json, visit_json
 from scheduler.web.helpers import catalog
 
 STAFF = ("admin", "coordinator")
@@ -70,8 +70,10 @@ def day_of_nurse(nurse_id: int):
     day = args.day("date", required=True)
     args.done()
     session, now = get_session(), utcnow()
-    nurse, visits = nurse_day(session, current_user, nurse_id, day, now=now)
+    # The rounds operation gives a nurse her own day whatever the id: ask for this one only.
+    require_nurse_access(session, current_user, nurse_id)
+    nurse, cards = nurse_day(session, current_user, day, nurse_id=nurse_id, now=now)
     body = {"nurse_id": nurse.id, "date": day.isoformat(), "timezone": nurse.timezone, "generated_at": iso(now),
-            "visits": [visit_with_ramp_json(v) for v in visits]}
+            "visits": [visit_card_json(card) for card in cards]}
     session.commit()  # the audit row of this read
     return jsonify(body)

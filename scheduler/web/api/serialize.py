@@ -7,7 +7,9 @@ response against it.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
+from scheduler.clinical.remaining import clock
 from scheduler.web.api.common import iso
 
 
@@ -94,23 +96,24 @@ def visit_json(visit) -> dict:
     }
 
 
-def visit_with_ramp_json(visit) -> dict:
-    """A visit with the ramp of its day from the plan stored at booking, each step with its
-    clock time assuming the infusion starts after the planned pre-infusion checks."""
-    days = (visit.plan or {}).get("days") or []
-    day = days[visit.day_number - 1] if len(days) >= visit.day_number else None
+def visit_card_json(card) -> dict:
+    """A visit of the nurse's day (operations.rounds.VisitCard): the day of the plan stored at
+    booking, its ramp on the clock from the planned infusion start (after the pre-infusion
+    checks, as the nurse's visit page anchors it before the infusion starts), the flags that
+    change what she does, and the lots to take."""
+    visit, day = card.visit, card.day
     body = visit_json(visit)
-    body["patient"] = patient_summary_json(visit.patient)
-    body["plan_day"] = day
+    body.update(patient=patient_summary_json(visit.patient), plan_day=day, flags=list(card.flags),
+                lots=[{"lot_number": lot.lot_number, "size_g": float(lot.size_g), "count": lot.count,
+                       "expiry_date": lot.expiry_date.isoformat()} for lot in card.lots],
+                stock_shortage=card.shortage, ramp=[])
     if day is not None:
-        infusion_start = visit.starts_at + timedelta(minutes=day["pre_infusion_min"])
+        anchor = visit.starts_at + timedelta(minutes=day["pre_infusion_min"])
         body["ramp"] = [
-            {"at": iso(infusion_start + timedelta(minutes=step["start_min"])), "rate_ml_per_hr": step["rate_ml_per_hr"],
+            {"at": iso(clock(anchor, Decimal(str(step["start_min"])))), "rate_ml_per_hr": step["rate_ml_per_hr"],
              "volume_ml": step["volume_ml"], "cumulative_ml": step["cumulative_ml"]}
             for step in day["steps"]
         ]
-    else:
-        body["ramp"] = []
     return body
 
 
