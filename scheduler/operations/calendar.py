@@ -56,9 +56,17 @@ def failed_reminders(session: Session) -> list:
                                 .where(Reminder.status == "failed").order_by(Reminder.due_at)))
 
 
-def overdue_lab_draws(session: Session, *, now: datetime) -> list:
-    """Draws past their time with no result entered."""
-    from scheduler.models import LabDraw
+# A drawn sample's platelet count is normally back the same day; after this the coordinator chases it.
+RESULT_EXPECTED_WITHIN = timedelta(hours=24)
 
+
+def overdue_lab_draws(session: Session, *, now: datetime) -> list:
+    """Draws past their time and not confirmed drawn, and draws done whose result has not
+    come in within RESULT_EXPECTED_WITHIN."""
+    from scheduler.models import LabDraw, LabResult
+
+    no_result = ~select(LabResult.id).where(LabResult.lab_draw_id == LabDraw.id).exists()
+    late = ((LabDraw.status == "scheduled") & (LabDraw.due_at < now)) | (
+        (LabDraw.status == "done") & no_result & (LabDraw.done_at < now - RESULT_EXPECTED_WITHIN))
     return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.patient))
-                                .where(LabDraw.status == "scheduled", LabDraw.due_at < now).order_by(LabDraw.due_at)))
+                                .where(late).order_by(LabDraw.due_at)))

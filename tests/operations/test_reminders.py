@@ -179,3 +179,18 @@ def test_retry_puts_a_failed_reminder_back_in_the_queue(session, booked):
     with pytest.raises(DomainError):
         retry_failed(session, row.id, actor=coordinator, now=NOW)
     assert session.get(Visit, visits[0].id).status == "booked"
+
+
+def test_dashboard_lists_draws_not_drawn_on_time_and_results_not_back_within_a_day(session):
+    from scheduler.operations.calendar import overdue_lab_draws
+
+    coordinator = make_user(session, role="coordinator")
+    patient = reminder_patient(session, channel="email", now=NOW)
+    visit = make_visit(session, order=make_order(session, patient=patient, days=1, lab_follow_up_hours=[24, 48, 72]),
+                       starts_at=NOW - timedelta(days=5))
+    complete(session, visit, visit.ends_at)
+    d24, d48, d72 = session.scalars(select(LabDraw).order_by(LabDraw.due_at)).all()
+    set_draw_status(session, d24.id, "done", actor=coordinator, now=NOW - timedelta(days=3))  # result never came
+    set_draw_status(session, d48.id, "done", actor=coordinator, now=NOW - timedelta(days=2))
+    record_result(session, d48.id, 80, actor=coordinator, now=NOW - timedelta(days=2))
+    assert [d.id for d in overdue_lab_draws(session, now=NOW)] == [d24.id, d72.id]

@@ -170,3 +170,28 @@ def test_a_refused_recipient_fails_at_once_and_shows_for_the_coordinator(session
     assert [r.id for r in failed_reminders(session)] == [row.id]
     assert session.get(Visit, row.visit_id) is not None
     engine.dispose()
+
+
+def test_a_reminder_found_due_in_quiet_hours_waits_for_their_end_uncounted(session, database_url):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from scheduler.models import Patient
+
+    chicago = ZoneInfo("America/Chicago")
+    late_evening = datetime(2026, 11, 22, 23, 30, tzinfo=chicago)  # e.g. the worker was down until now
+    seed_due_reminders(session, 1, now=late_evening - timedelta(hours=5), patients=1, prefix="quiet")
+    patient = session.scalar(select(Patient))
+    patient.quiet_start, patient.quiet_end = time(21), time(8)
+    session.commit()
+    engine = make_engine(database_url)
+    with SmtpRecorder() as smtp:
+        channels = {"email": EmailChannel(host="127.0.0.1", port=smtp.port, mail_from="r@agency.example")}
+        counts = sweep(make_sessionmaker(engine), relay_settings(channels, lambda: late_evening))
+        assert sum(smtp.counts().values()) == 0
+    session.expire_all()
+    row = session.scalar(select(Reminder))
+    assert counts["defer"] == 1
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.next_attempt_at == datetime(2026, 11, 23, 8, 0, tzinfo=chicago)
+    engine.dispose()
