@@ -131,3 +131,15 @@ def test_flask_users_token_prints_a_token_once_and_revoke_token_ends_it(app, run
     assert result.exit_code == 0 and "Revoked 1 token" in result.output
     assert Api(client, plain).get("/products").status_code == 401
     assert runner.invoke(args=["users", "token", "--email", "nobody@example.org"]).exit_code != 0
+
+
+def test_answers_are_never_cached_and_carry_the_security_headers(client, session, coordinator):
+    api = Api(client, make_token(session, coordinator))
+    for response in (api.get("/products"), api.get("/orders/987654"), client.get("/api/v1/products")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_bearer_token_does_not_log_in_to_the_pages(client, session, coordinator):
+    response = client.get("/patients/", headers=bearer(make_token(session, coordinator)))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

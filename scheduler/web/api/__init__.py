@@ -18,6 +18,14 @@ from scheduler.web.api import errors  # noqa: E402
 
 errors.register(bp)
 
+
+@bp.after_request
+def _no_store(response):
+    # Answers carry health data: no shared or client cache may keep them (the app does the
+    # same for HTML pages).
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
 from scheduler.web.api import (  # noqa: E402,F401
     routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_visits,
 )
