@@ -50,8 +50,9 @@ class Fields:
     """Reads one JSON object (the body, or the query string), collecting a message per bad
     field; `done()` raises them together as one 422."""
 
-    def __init__(self, data: dict):
-        self.data, self.errors = data, {}
+    def __init__(self, data: dict, *, text_numbers: bool = False):
+        # A query string carries numbers as text; a JSON body must send them as numbers.
+        self.data, self.errors, self.text_numbers = data, {}, text_numbers
 
     @classmethod
     def body(cls) -> Fields:
@@ -64,7 +65,7 @@ class Fields:
 
     @classmethod
     def query(cls) -> Fields:
-        return cls(request.args.to_dict())
+        return cls(request.args.to_dict(), text_numbers=True)
 
     def _get(self, name, default, required):
         value = self.data.get(name, MISSING)
@@ -98,8 +99,8 @@ class Fields:
         value = self._get(name, default, required)
         if value is default:
             return default
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
-            value = int(value)  # query strings carry numbers as text
+        if self.text_numbers and isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             return self._bad(name, "Must be an integer.", default)
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
