@@ -11,8 +11,15 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run-all --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test
+# axe-core (accessibility checks in the browser journeys) comes from the npm registry.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
+test: $(VENV)/.installed-test $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(AXE):
+	@if command -v npm >/dev/null; then npm install --prefix .cache/axe --no-save --no-audit --no-fund --silent 'axe-core@~4.14'; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -30,4 +37,4 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+	rm -rf $(VENV) .cache instance/*.sqlite3* .pytest_cache test-results

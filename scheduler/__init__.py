@@ -12,7 +12,8 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from scheduler import db
-from scheduler.clinical import load_catalog
+from scheduler.operations.catalog import CatalogSource
+from scheduler.web.converters import IdConverter
 from scheduler.config import instance_secret_key, load_config, validate_config
 from scheduler.extensions import csrf, login_manager
 
@@ -26,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(REPO_ROOT, "templates"),
         static_folder=os.path.join(REPO_ROOT, "static"),
     )
+    # Before any route is added: every <int:...> in a URL is a bounded database id.
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config is not None:
@@ -41,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     # Loaded once: a malformed organisation protocol stops start-up with a message naming
     # the file, product and field, instead of failing later on a nurse's page.
-    app.extensions["catalog"] = load_catalog(app.config["PROTOCOL_FILE"])
+    app.extensions["catalog_source"] = CatalogSource(app.config["PROTOCOL_FILE"])
     csrf.init_app(app)
     _init_login(app)
     _register_blueprints(app)
@@ -80,11 +83,16 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.auth.routes import bp as auth_bp
     from scheduler.web.main.routes import bp as main_bp
     from scheduler.web.nurses.routes import bp as nurses_bp
+    from scheduler.web.calendar.routes import bp as calendar_bp
+    from scheduler.web.catalog.routes import bp as catalog_bp
+    from scheduler.web.dashboard.routes import bp as dashboard_bp
+    from scheduler.web.orders.routes import bp as orders_bp
     from scheduler.web.patients.routes import bp as patients_bp
+    from scheduler.web.rounds.routes import bp as rounds_bp
+    from scheduler.web.visits.routes import bp as visits_bp
     from scheduler.web.labs.routes import bp as labs_bp
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
-    from scheduler.web.rounds.routes import bp as rounds_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -96,10 +104,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(labs_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(catalog_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")

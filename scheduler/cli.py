@@ -25,6 +25,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(db_group)
     app.cli.add_command(plan_command)
+    app.cli.add_command(catalog_group)
     app.cli.add_command(users_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reminders_group)
@@ -77,6 +78,46 @@ def db_check() -> None:
     from alembic import command
 
     command.check(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+catalog_group = AppGroup("catalog", help="The product catalog and the organisation's protocol.")
+
+
+@catalog_group.command("check")
+@click.argument("protocol_file", required=False, type=click.Path(dir_okay=False))
+def catalog_check(protocol_file: str | None) -> None:
+    """Validate a protocol file (default: the one in service) and summarise the catalog."""
+    from scheduler.clinical import CatalogError, load_catalog
+
+    source = current_app.extensions["catalog_source"]
+    try:
+        catalog = load_catalog(protocol_file) if protocol_file else source.get()
+    except (CatalogError, OSError) as exc:
+        click.echo(f"refused: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"catalog {catalog.version}: {catalog.protocol.name}")
+    for product in sorted(catalog.products.values(), key=lambda p: p.name):
+        for indication in sorted(product.indications):
+            missing = product.missing_for_planning(indication)
+            state = f"refuses planning (missing {', '.join(missing)})" if missing else "plannable"
+            click.echo(f"  {product.product_id:<20} {indication:<4} {state}")
+
+
+@catalog_group.command("install")
+@click.argument("protocol_file", type=click.Path(exists=True, dir_okay=False))
+def catalog_install(protocol_file: str) -> None:
+    """Validate PROTOCOL_FILE and put it in service (every process picks it up; booked
+    visits keep the plan they were booked with)."""
+    from scheduler.clinical import CatalogError
+    from scheduler.operations.catalog import install_protocol
+
+    target = current_app.config["PROTOCOL_FILE"]
+    try:
+        install_protocol(protocol_file, target)
+    except CatalogError as exc:
+        click.echo(f"refused: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"installed as {target}; catalog now {current_app.extensions['catalog_source'].get().version}")
 
 
 users_group = AppGroup("users", help="Accounts.")

@@ -45,12 +45,17 @@ class ConfigError(RuntimeError):
 
 def load_config(instance_path: str) -> dict:
     env = {name: os.environ.get(name, default) for name, default in ENV_SETTINGS.items()}
+    if env["PROTOCOL_FILE"] and not Path(env["PROTOCOL_FILE"]).is_file():
+        raise ConfigError(f"PROTOCOL_FILE={env['PROTOCOL_FILE']!r} does not exist or is not a file")
     config = {
         "DATABASE_URL": env["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'scheduler.sqlite3'}",
         "SECRET_KEY": env["SECRET_KEY"],
         "AGENCY_TIMEZONE": env["AGENCY_TIMEZONE"],
         "SESSION_IDLE_MINUTES": int(env["SESSION_IDLE_MINUTES"]),
-        "PROTOCOL_FILE": env["PROTOCOL_FILE"] or None,
+        # The organisation's protocol: the file named here, else the one installed into the
+        # instance folder by `flask catalog install` or the admin page (if any), else the
+        # shipped default.
+        "PROTOCOL_FILE": env["PROTOCOL_FILE"] or str(Path(instance_path) / "protocol.toml"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

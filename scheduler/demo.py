@@ -20,6 +20,7 @@ from scheduler.models import Agency, Nurse, Patient, PatientWeight, TherapyOrder
 from scheduler.operations.accounts import create_user
 from scheduler.operations.catalog import sync_products
 from scheduler.operations.plans import plan_for_order
+from scheduler.operations.visits import update_day_travel, visit_changed
 
 DEMO_PASSWORD = "demo-infusion-2026"
 AGENCY_TZ = "America/Chicago"
@@ -109,12 +110,12 @@ def seed_demo(session: Session, *, now: datetime, only_if_empty: bool = False) -
     _user(session, "admin@demo.example", "Alex Admin", "admin")
     _user(session, "coordinator@demo.example", "Casey Coordinator", "coordinator")
     nurses = [_nurse(session, n) for n in NURSES]
-    patients = [_patient(session, p) for p in PATIENTS]
+    patients = [_patient(session, p, now=now) for p in PATIENTS]
     _lots(session, catalog, today=now.date())
     monday = demo_week_monday(now)
     for patient_ix, product_id, dose, days, first, nurse_ix, offset, local_start in ORDERS:
         order = _order(session, patients[patient_ix], product_id, dose, days, first, monday + timedelta(days=offset))
-        _visits(session, catalog, order, patients[patient_ix], nurses[nurse_ix], local_start)
+        _visits(session, catalog, order, patients[patient_ix], nurses[nurse_ix], local_start, now=now)
     session.flush()
     return _logins(session)
 
@@ -149,7 +150,7 @@ def _nurse(session: Session, n: DemoNurse) -> Nurse:
     return nurse
 
 
-def _patient(session: Session, p: DemoPatient) -> Patient:
+def _patient(session: Session, p: DemoPatient, *, now: datetime) -> Patient:
     patient = session.scalar(
         select(Patient).where(Patient.first_name == p.first, Patient.last_name == p.last, Patient.date_of_birth == p.born)
     )
@@ -162,6 +163,9 @@ def _patient(session: Session, p: DemoPatient) -> Patient:
         timezone=p.tz, phone_e164="+13125550123", email=p.email, preferred_channel=p.channel,
         iga_status=p.iga_status, risk_renal=p.risk_renal, risk_thrombotic=p.risk_thrombotic,
         risk_cardiac=p.risk_cardiac, allergies=p.allergies,
+        # Demo patients consented to the channel they chose, so `make run` shows reminders flow.
+        email_consent_at=now if p.channel in ("email", "both") and p.email else None,
+        sms_consent_at=now if p.channel in ("sms", "both") else None,
     )
     patient.weights = [PatientWeight(weight_kg=p.weight_kg, measured_on=date(2026, 10, 1))]
     session.add(patient)
@@ -192,7 +196,11 @@ def _order(session: Session, patient: Patient, product_id: str, dose: float, day
     return order
 
 
-def _visits(session: Session, catalog, order: TherapyOrder, patient: Patient, nurse: Nurse, local_start: time) -> None:
+def _visits(session: Session, catalog, order: TherapyOrder, patient: Patient, nurse: Nurse, local_start: time,
+            *, now: datetime) -> None:
+    """The course's visits, inserted directly (some fall earlier this week, where booking
+    would refuse them), then passed through the same hooks a booking runs: the day's drive
+    times and the reminders that are still useful."""
     if session.scalar(select(Visit.id).where(Visit.order_id == order.id).limit(1)) is not None:
         return
     plan = plan_for_order(catalog, order, patient, on=order.earliest_start)
@@ -201,8 +209,12 @@ def _visits(session: Session, catalog, order: TherapyOrder, patient: Patient, nu
     for day in plan.days:
         visit_date = order.earliest_start + timedelta(days=day.day - 1)
         starts_at = datetime.combine(visit_date, local_start, tzinfo=tz)
-        session.add(Visit(
+        visit = Visit(
             order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=day.day,
             starts_at=starts_at, ends_at=starts_at + timedelta(minutes=math.ceil(day.visit_min)),
-            travel_before_min=30, travel_after_min=30, catalog_version=catalog.version, plan=plan_json,
-        ))
+            catalog_version=catalog.version, plan=plan_json,
+        )
+        session.add(visit)
+        session.flush()
+        update_day_travel(session, nurse, visit.starts_at)
+        visit_changed(session, visit, "booked", now=now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -33,9 +34,10 @@ def migrate(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-@pytest.fixture(scope="session")
-def migrated_url(tmp_path_factory):
-    """A database URL whose schema was built by the migrations (never by create_all)."""
+@contextmanager
+def new_migrated_database(directory):
+    """A new, empty database on the suite's backend, built by the migrations (never by
+    create_all); dropped afterwards on PostgreSQL."""
     if ON_POSTGRES:
         server = make_url(SERVER_URL)
         name = f"scheduler_test_{uuid.uuid4().hex[:10]}"
@@ -43,15 +45,22 @@ def migrated_url(tmp_path_factory):
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = server.set(database=name).render_as_string(hide_password=False)
+        try:
+            migrate(url)
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        url = f"sqlite:///{directory / 'database.sqlite3'}"
         migrate(url)
         yield url
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-        url = f"sqlite:///{path}"
-        migrate(url)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(tmp_path_factory):
+    with new_migrated_database(tmp_path_factory.mktemp("template")) as url:
         yield url
 
 
@@ -78,6 +87,8 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "tests-only-" + uuid.uuid4().hex,
             "WTF_CSRF_ENABLED": False,
+            # Never the repository's instance folder: a test may install a protocol.
+            "PROTOCOL_FILE": str(tmp_path / "protocol.toml"),
         }
     )
     yield app

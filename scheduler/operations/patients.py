@@ -21,6 +21,7 @@ from scheduler.models.patients import CHANNELS, IGA_STATUSES, SEXES
 from scheduler.operations import DomainError, audit
 from scheduler.operations.access import patient_scope, record_change, require_patient_access
 from scheduler.operations.checks import Checker, require_staff, time_zone_names
+from scheduler.operations.reminders import replan_patient
 
 # The database's own ranges (see models/patients.py), repeated here to say them clearly.
 HEIGHT_CM_RANGE = (40, 250)
@@ -178,12 +179,20 @@ def create_patient(session: Session, values: PatientValues, *, weight_kg: float 
     return patient
 
 
+# Fields whose change moves or closes the patient's pending reminders.
+REMINDER_FIELDS = {"preferred_channel", "email", "phone_e164", "email_consent_at", "sms_consent_at", "quiet_start",
+                   "quiet_end", "timezone", "morning_reminder"}
+
+
 def update_patient(session: Session, patient_id: int, values: PatientValues, *, actor, now: datetime) -> Patient:
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     clean = _clean(values, now)
     changed = _apply(patient, clean, values, now)
     session.flush()
+    if set(changed) & REMINDER_FIELDS:
+        # Same transaction: reminders follow the new channel, consent, quiet hours or zone.
+        replan_patient(session, patient, now=now)
     record_change(session, actor, object_type="patient", object_id=patient.id, patient_id=patient.id, now=now,
                   details={"fields": changed})
     return patient

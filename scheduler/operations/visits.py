@@ -48,31 +48,47 @@ def order_window(order: TherapyOrder) -> tuple[date, date]:
     return (order.earliest_start - timedelta(days=order.window_days), order.earliest_start + timedelta(days=order.window_days))
 
 
-def _booked(visit: Visit) -> BookedVisit:
-    patient = visit.patient
-    return BookedVisit(visit.id, visit.starts_at, visit.ends_at, Point(patient.lat, patient.lon), visit.patient_id,
-                       label=f"{patient.display_name}")
+def _busy(session: Session, *, between: Interval, nurse_ids=None, patient_id=None, exclude_ids=()) -> list[tuple[int, BookedVisit]]:
+    """(nurse id, visit as the rules see it) for the active visits in `between`.
 
-
-def _active_visits(session: Session, *, between: Interval, nurse_ids=None, patient_id=None, exclude_ids=()) -> list[Visit]:
+    Plain columns, not ORM objects: suggestions read a couple of thousand visits, and
+    building (and identity-mapping) full Visit and Patient objects was most of their time
+    (bench/README.md)."""
     query = (
-        select(Visit)
-        .options(selectinload(Visit.patient))
-        .where(Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start)
+        select(Visit.id, Visit.nurse_id, Visit.patient_id, Visit.starts_at, Visit.ends_at,
+               Patient.lat, Patient.lon, Patient.last_name, Patient.first_name)
+        .join(Patient, Patient.id == Visit.patient_id)
+        .where(*_active_in(between, nurse_ids=nurse_ids, patient_id=patient_id, exclude_ids=exclude_ids))
     )
+    return [
+        (row.nurse_id, BookedVisit(row.id, row.starts_at, row.ends_at, Point(row.lat, row.lon), row.patient_id,
+                                   label=f"{row.last_name}, {row.first_name}"))
+        for row in session.execute(query)
+    ]
+
+
+def _active_in(between: Interval, *, nurse_ids=None, patient_id=None, exclude_ids=()) -> list:
+    """Conditions for the active visits overlapping `between`, optionally of some nurses or
+    one patient, leaving out the visits being moved."""
+    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start]
     if nurse_ids is not None:
-        query = query.where(Visit.nurse_id.in_(nurse_ids))
+        conditions.append(Visit.nurse_id.in_(nurse_ids))
     if patient_id is not None:
-        query = query.where(Visit.patient_id == patient_id)
+        conditions.append(Visit.patient_id == patient_id)
     if exclude_ids:
-        query = query.where(Visit.id.not_in(exclude_ids))
+        conditions.append(Visit.id.not_in(exclude_ids))
+    return conditions
+
+
+def _active_visits(session: Session, *, between: Interval, nurse_ids=None) -> list[Visit]:
+    query = select(Visit).options(selectinload(Visit.patient)).where(*_active_in(between, nurse_ids=nurse_ids))
     return list(session.scalars(query))
 
 
 def nurse_contexts(session: Session, nurses: list[Nurse], *, between: Interval, exclude_ids=()) -> list[NurseContext]:
     by_nurse: dict[int, list[BookedVisit]] = {n.id: [] for n in nurses}
-    for visit in _active_visits(session, between=between, nurse_ids=list(by_nurse), exclude_ids=exclude_ids):
-        by_nurse[visit.nurse_id].append(_booked(visit))
+    for nurse_id, visit in _busy(session, between=between, nurse_ids=list(by_nurse), exclude_ids=exclude_ids):
+        by_nurse[nurse_id].append(visit)
     return [
         NurseContext(
             nurse_id=n.id,
@@ -111,25 +127,33 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
         visit_mins=tuple(float(day.visit_min) for day in plan.days), window=(first, last),
         preferred_hours=preferred, not_before=now,
     )
-    patient_visits = tuple(_booked(v) for v in _active_visits(session, between=between, patient_id=patient.id))
+    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id))
     contexts = nurse_contexts(session, nurses, between=between)
     return suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel_settings(session), limit=limit)
 
 
-def _lock_for_booking(session: Session, nurse_id: int, patient_id: int) -> tuple[Nurse, Patient]:
-    # PostgreSQL: row locks serialise bookings for this nurse and this patient, always
-    # nurse first, then patient, then (rescheduling) the visits. SQLite ignores FOR UPDATE,
-    # but its BEGIN IMMEDIATE already serialises every writer.
+def _lock_for_booking(session: Session, nurse_id: int, patient_id: int, *, also_nurse_ids=()) -> tuple[Nurse, Patient]:
+    # PostgreSQL: row locks serialise writers for these nurses and this patient, always in
+    # one order -- nurses by id, then the patient, then (moving, cancelling) the visits -- so
+    # two writers never wait on each other in a circle. Every operation that changes a
+    # nurse's day (book, move, cancel: they all rewrite the day's stored drive times) takes
+    # the nurse's lock first. SQLite ignores FOR UPDATE, but its BEGIN IMMEDIATE already
+    # serialises every writer.
     # FOR NO KEY UPDATE (key_share=True), not FOR UPDATE: it still excludes other bookings,
     # but not the FOR KEY SHARE lock that every insert referencing the patient takes for its
     # foreign key. With FOR UPDATE a cancellation (holding the visit row, inserting its
     # audit row with patient_id) and a reschedule of that visit (holding the patient,
     # waiting for the visit row) deadlocked (tests/reliability/test_booking_races.py).
-    nurse = session.scalar(select(Nurse).where(Nurse.id == nurse_id).with_for_update(key_share=True))
-    if nurse is None:
+    nurses = {
+        n.id: n
+        for n in session.scalars(
+            select(Nurse).where(Nurse.id.in_({nurse_id, *also_nurse_ids})).order_by(Nurse.id).with_for_update(key_share=True)
+        )
+    }
+    if nurse_id not in nurses:
         raise NotFound(f"No nurse #{nurse_id}.")
     patient = session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update(key_share=True))
-    return nurse, patient
+    return nurses[nurse_id], patient
 
 
 def _lock_visits(session: Session, visits: list[Visit]) -> list[Visit]:
@@ -155,7 +179,7 @@ def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient
     proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id, zone=zone)
     between = Interval(proposals[0].starts_at - CONTEXT_MARGIN, proposals[-1].ends_at + CONTEXT_MARGIN)
     [context] = nurse_contexts(session, [nurse], between=between, exclude_ids=exclude_ids)
-    patient_visits = tuple(_booked(v) for v in _active_visits(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
+    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
     conflicts = series_conflicts(proposals, context, patient_visits=patient_visits, travel=travel_settings(session),
                                  window=order_window(order) if window else None, patient_zone=zone)
     if conflicts:
@@ -220,7 +244,8 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
     if new_start < now:
         raise DomainError("A visit cannot be moved into the past.")
     moving = _series_from(session, visit, scope)
-    nurse, patient = _lock_for_booking(session, nurse_id or visit.nurse_id, visit.patient_id)
+    nurse, patient = _lock_for_booking(session, nurse_id or visit.nurse_id, visit.patient_id,
+                                       also_nurse_ids={m.nurse_id for m in moving})
     moving = _lock_visits(session, moving)
     lengths = [(v.ends_at - v.starts_at).total_seconds() / 60 for v in moving]
     proposals = _check(session, visit.order, nurse, patient, new_start, lengths,
@@ -249,11 +274,15 @@ def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")
-    # Locked (PostgreSQL) and re-read: two coordinators cancelling, or one cancelling while
-    # another moves it, take turns, and the second sees the first one's commit.
-    visit = session.get(Visit, visit_id, with_for_update={"key_share": True}, populate_existing=True)
+    visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")
+    # The nurses' and the patient's locks first (the order every writer uses), then the
+    # visits locked and re-read: two coordinators cancelling, or one cancelling while
+    # another moves it, take turns, and the second sees the first one's commit.
+    series = _series_from(session, visit, scope)
+    _lock_for_booking(session, visit.nurse_id, visit.patient_id, also_nurse_ids={v.nurse_id for v in series})
+    visit = session.get(Visit, visit_id, with_for_update={"key_share": True}, populate_existing=True)
     if visit.status != "booked":
         raise DomainError(f"Visit #{visit.id} is {visit.status.replace('_', ' ')} and cannot be cancelled.")
     cancelled = _series_from(session, visit, scope)

@@ -15,7 +15,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def catalog():
-    return current_app.extensions["catalog"]
+    return current_app.extensions["catalog_source"].get()
 
 
 def agency_zone() -> ZoneInfo:

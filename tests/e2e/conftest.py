@@ -68,9 +68,14 @@ class LiveServer:
     url: str
     database_url: str
     mailbox: Mailbox
+    _engine: object = None
 
     def engine(self):
-        return create_engine(self.database_url)
+        """One engine for the tests' own reads and set-up writes, disposed at the end (an
+        engine per call left PostgreSQL connections to the garbage collector)."""
+        if self._engine is None:
+            self._engine = create_engine(self.database_url)
+        return self._engine
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +110,10 @@ def live_server(tmp_path_factory, smtp):
                                       stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_until_up(f"http://127.0.0.1:{port}/login", log)
-            yield LiveServer(f"http://127.0.0.1:{port}", database_url, mailbox)
+            live = LiveServer(f"http://127.0.0.1:{port}", database_url, mailbox)
+            yield live
+            if live._engine is not None:
+                live._engine.dispose()
         finally:
             os.killpg(server.pid, signal.SIGINT)
             try:

@@ -112,3 +112,173 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_serve
             found[path] = violations
     assert found == {}
     context.close()
+
+
+def _nurse_with_a_visit_running_now(live_server):
+    """A nurse of her own (so no demo visit is in the way at whatever hour CI runs) with a
+    visit that began 90 minutes ago: the documentation times below are all in the past."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.orm import Session
+
+    from scheduler.clinical import load_catalog, plan_to_dict
+    from scheduler.operations.plans import plan_for_order
+    from tests.factories import make_nurse, make_order, make_patient, make_product, make_user
+
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    with Session(live_server.engine()) as session:
+        user = make_user(session, role="nurse", email="journey.nurse@example.org", password="journey nurse password")
+        nurse = make_nurse(session, user=user, first_name="Jules")
+        patient = make_patient(session, first_name="Rosa", last_name="Journey", weight_kg=60, height_cm=165)
+        order = make_order(session, patient=patient, product=make_product(session), days=1, earliest_start=now.date())
+        catalog = load_catalog()
+        plan = plan_for_order(catalog, order, patient, on=now.date())
+        starts_at = now - timedelta(minutes=90)
+        visit = Visit(order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=1, starts_at=starts_at,
+                      ends_at=starts_at + timedelta(minutes=float(plan.days[0].visit_min) + 1),
+                      catalog_version=catalog.version, plan=plan_to_dict(plan))
+        session.add(visit)
+        session.commit()
+        return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan
+
+
+def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
+    visit_id, started, plan = _nurse_with_a_visit_running_now(live_server)
+    first_rate = plan["days"][0]["steps"][0]["rate_ml_per_hr"]
+    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    context, page = new_page(browser, live_server, viewport=PHONE)
+    log_in(page, "journey.nurse@example.org", "journey nurse password")
+    screenshot(page, "nurse-day-phone")
+    page.locator(f'a[href="/rounds/visits/{visit_id}"]').first.click()
+    assert page.get_by_role("heading", name="Ramp").is_visible()
+    assert page.locator("svg").first.is_visible()
+    screenshot(page, "nurse-visit-ramp-phone")
+
+    def submit(step: str, fields: dict, button: str) -> None:
+        form = page.locator(f"form#{step}")
+        for label, value in fields.items():
+            control = form.get_by_label(label, exact=True)
+            if control.evaluate("e => e.tagName") == "SELECT":
+                control.select_option(value)
+            else:
+                control.fill(value)
+        form.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+        errors = page.locator(".errors, .flash-error")
+        assert errors.count() == 0, errors.all_inner_texts()
+
+    submit("vitals", {"Moment": "baseline", "Taken at": at(0), "Systolic BP (mmHg)": "118", "Diastolic BP (mmHg)": "76",
+                      "Pulse (/min)": "72", "Temperature (°C)": "36.8", "Respiratory rate (/min)": "16",
+                      "SpO2 (%)": "98"}, "Save vital signs")
+    submit("start", {"Infusion started at": at(5)}, "Start")
+    submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down or pause)": "Headache, flushing"},
+           "Save rate change")
+    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken": "Paused; acetaminophen given"},
+           "Save reaction")
+    submit("rate", {"Change": "resume", "At": at(35), "New rate (mL/hr; empty for a pause)": str(first_rate)},
+           "Save rate change")
+    assert page.get_by_role("heading", name="Remaining ramp after the change").is_visible()
+    screenshot(page, "nurse-remaining-ramp-phone")
+    submit("end", {"Infusion ended at": at(80), "Volume infused (mL, from the pump)": "150"}, "End")
+    submit("observation", {"Observation ended at": at(88)}, "Observation done")
+    submit("sign", {}, "Sign")
+    assert page.locator("form#sign").count() == 0  # signed: the record can no longer change
+    with live_server.engine().connect() as conn:
+        from scheduler.models import InfusionRecord
+
+        record = conn.execute(select(InfusionRecord.signed_at, InfusionRecord.total_volume_ml)
+                              .where(InfusionRecord.visit_id == visit_id)).one()
+    assert record.signed_at is not None and record.total_volume_ml == 150
+    context.close()
+
+
+def test_nurse_cannot_open_another_nurses_visit(browser, live_server):
+    with live_server.engine().connect() as conn:
+        from scheduler.models import Nurse, User
+
+        ana = conn.scalar(select(Nurse.id).join(User, User.id == Nurse.user_id).where(User.email == "ana.ruiz@demo.example"))
+        visit = conn.execute(select(Visit.id, Patient.last_name).join(Patient, Patient.id == Visit.patient_id)
+                             .where(Visit.nurse_id != ana).limit(1)).one()
+    context, page = new_page(browser, live_server, viewport=PHONE)
+    log_in(page, "ana.ruiz@demo.example")
+    response = page.goto(f"/rounds/visits/{visit.id}")
+    assert response.status == 404
+    assert visit.last_name not in page.content()
+    context.close()
+
+
+def _maria_after_a_course_that_ended_20_hours_ago(live_server):
+    """Maria (demo patient with a login) with a completed course: the follow-up draws and
+    their reminders come from the same operation a completed visit runs. The first draw's
+    reminder is then made due now, standing in for the hours of waiting."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from scheduler.models import LabDraw, Reminder, User
+    from scheduler.operations.labs import create_follow_up
+    from tests.factories import make_order, make_product
+
+    now = datetime.now(timezone.utc)
+    with Session(live_server.engine()) as session:
+        maria = session.scalar(select(Patient).join(User, User.id == Patient.user_id)
+                               .where(User.email == "maria.lopez@demo.example"))
+        # Her quiet hours moved away from this moment, whatever hour CI runs at: a reminder
+        # due in quiet hours is (rightly) held back until they end.
+        local_now = now.astimezone(ZoneInfo(maria.timezone))
+        maria.quiet_start = (local_now + timedelta(hours=6)).time().replace(second=0, microsecond=0)
+        maria.quiet_end = (local_now + timedelta(hours=7)).time().replace(second=0, microsecond=0)
+        order = make_order(session, patient=maria, product=make_product(session), days=1, earliest_start=now.date())
+        nurse_id = session.scalar(select(Visit.nurse_id).where(Visit.patient_id == maria.id).limit(1))
+        ended = now - timedelta(hours=20)
+        visit = Visit(order_id=order.id, patient_id=maria.id, nurse_id=nurse_id, day_number=1, status="completed",
+                      starts_at=ended - timedelta(hours=4), ends_at=ended, catalog_version="journey", plan={})
+        session.add(visit)
+        session.flush()
+        draws = create_follow_up(session, visit, now=now)
+        first = min(draws, key=lambda d: d.due_at)
+        session.execute(update(Reminder).where(Reminder.lab_draw_id == first.id).values(due_at=now, next_attempt_at=now))
+        session.commit()
+        assert session.scalar(select(LabDraw.id).where(LabDraw.id == first.id))
+        return maria.id, [d.id for d in sorted(draws, key=lambda d: d.due_at)]
+
+
+def test_patient_gets_the_reminder_confirms_a_draw_and_changes_quiet_hours(browser, live_server):
+    import time as clock
+
+    from scheduler.models import LabDraw
+
+    patient_id, draw_ids = _maria_after_a_course_that_ended_20_hours_ago(live_server)
+    context, page = new_page(browser, live_server, viewport=PHONE)
+    log_in(page, "maria.lopez@demo.example")
+    page.goto("/portal/")
+    assert page.get_by_role("heading", name="Upcoming visits").is_visible()
+    assert page.get_by_role("heading", name="Blood tests to do").is_visible()
+    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids)
+    screenshot(page, "patient-portal-phone")
+
+    # The worker (a real process) sends the due reminder to the local SMTP server.
+    deadline = clock.monotonic() + 60
+    while not any("maria.lopez@demo.example" in m.rcpt_tos for m in live_server.mailbox.messages):
+        assert clock.monotonic() < deadline, "no reminder email reached the SMTP server in 60 s"
+        clock.sleep(0.5)
+    email = next(m for m in live_server.mailbox.messages if "maria.lopez@demo.example" in m.rcpt_tos)
+    assert b"blood" in email.content.lower()
+
+    page.get_by_role("button", name="Blood drawn").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids) - 1
+
+    page.get_by_label("No messages from").fill("22:00")
+    page.get_by_label("until", exact=True).fill("07:30")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    with live_server.engine().connect() as conn:
+        quiet = conn.execute(select(Patient.quiet_start, Patient.quiet_end).where(Patient.id == patient_id)).one()
+        statuses = dict(conn.execute(select(LabDraw.id, LabDraw.status).where(LabDraw.id.in_(draw_ids))).all())
+    assert (quiet.quiet_start.strftime("%H:%M"), quiet.quiet_end.strftime("%H:%M")) == ("22:00", "07:30")
+    assert statuses[draw_ids[0]] == "done"
+    context.close()

@@ -19,7 +19,7 @@ def coordinator(session):
 def test_login_with_the_right_password_reaches_the_start_page(client, auth, coordinator):
     response = auth.login("coord@example.org", PASSWORD)
     assert response.status_code == 302
-    page = client.get("/")
+    page = client.get("/", follow_redirects=True)  # coordinators start on the dashboard
     assert page.status_code == 200
     assert coordinator.full_name in page.get_data(as_text=True)
 

@@ -198,3 +198,14 @@ def test_dashboard_lists_unbooked_orders(client, session, staff):
     session.commit()
     body = client.get("/dashboard/").get_data(as_text=True)
     assert f"/orders/{order.id}/book" in body and "Failed reminders" in body
+
+
+def test_ids_too_large_for_the_database_are_simply_not_found(client, staff):
+    assert client.get("/visits/99999999999").status_code == 404
+    assert client.get("/orders/new?patient=99999999999").status_code == 404
+    assert client.get("/calendar/?nurse=99999999999").status_code == 200
+
+
+def test_a_huge_id_on_a_path_with_two_methods_is_404_not_405(client, staff):
+    assert client.get("/orders/99999999999/book").status_code == 404
+    assert client.post("/orders/99999999999/book").status_code == 404

@@ -9,7 +9,8 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from scheduler.web.api.common import ID, IdConverter  # noqa: E402
+from scheduler.web.api.common import ID  # noqa: E402
+from scheduler.web.converters import IdConverter  # noqa: E402
 
 # Recorded before any route, so the converter exists when the routes are added.
 bp.record_once(lambda state: state.app.url_map.converters.setdefault(ID, IdConverter))

@@ -13,30 +13,19 @@ from decimal import Decimal, InvalidOperation
 from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import BaseConverter
 
 from scheduler.db import get_session
 from scheduler.operations import idempotency
 from scheduler.web.api.errors import ApiError
+from scheduler.web.converters import MAX_DB_ID
 
 MAX_PER_PAGE, DEFAULT_PER_PAGE = 100, 25
-# Ids are 32-bit integer columns (PostgreSQL `integer`): a larger number cannot be an id,
-# and SQLite raises OverflowError on it, so routes and fields refuse it up front. In URLs
-# the converter's pattern itself stops at nine digits: Werkzeug answers 405 instead of 404
-# when an int(max=...) converter refuses a value on a path that has two methods.
-MAX_ID = 999_999_999
+# Ids are 32-bit integer columns: the same bounded converter as the pages
+# (scheduler/web/converters.py), registered for the API under its own name.
+MAX_ID = MAX_DB_ID
 ID = "api_id"
 
 
-class IdConverter(BaseConverter):
-    regex = r"[1-9][0-9]{0,8}"
-    part_isolating = True
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(int(value))
 MAX_TEXT = 5000
 MISSING = object()
 

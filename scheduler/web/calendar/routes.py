@@ -14,6 +14,7 @@ from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import week_grid
 from scheduler.web.access import allow
 from scheduler.web.helpers import agency_zone, catalog, parse_date_arg
+from scheduler.web.converters import id_arg
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -24,7 +25,7 @@ def week():
     db, now, zone = get_session(), utcnow(), agency_zone()
     day = parse_date_arg(request.args.get("week"), now.astimezone(zone).date())
     monday = day - timedelta(days=day.weekday())
-    nurse_id = request.args.get("nurse", type=int)
+    nurse_id = id_arg(request.args, "nurse")
     product_id = request.args.get("product") or None
     if product_id not in catalog().products:
         product_id = None

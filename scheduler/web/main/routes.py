@@ -13,6 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @allow(*ALL_ROLES)
 def index():
+    if current_user.role in ("coordinator", "admin"):
+        return redirect(url_for("dashboard.today"))
     if current_user.role == "nurse":
         return redirect(url_for("rounds.day"))
     if current_user.role == "patient":

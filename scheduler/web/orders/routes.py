@@ -19,6 +19,7 @@ from scheduler.operations.visits import SchedulingConflict, book_series, get_ord
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, OrderForm
+from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 STAFF = ("coordinator", "admin")
@@ -47,7 +48,7 @@ def unbooked():
 @allow(*STAFF)
 def new():
     db, now = get_session(), utcnow()
-    patient_id = request.args.get("patient", type=int)
+    patient_id = id_arg(request.args, "patient")
     if patient_id is None:
         abort(404)
     patient = _read_patient(db, patient_id, now, page="new order")

@@ -30,10 +30,10 @@ from scheduler.web.helpers import (
 )
 from scheduler.web.rounds import forms
 from scheduler.web.rounds.sheet import visit_sheet
+from scheduler.web.converters import id_arg
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 READERS = ("nurse", "coordinator", "admin")
-MAX_ID = 2**31 - 1  # database integer ids; a larger number is no id at all
 
 # step -> (form, what it does, its time field or None, flash on success)
 STEPS = {
@@ -77,8 +77,7 @@ def hhmm(moment: datetime | None, zone: ZoneInfo) -> str:
 @allow(*READERS)
 def day():
     db, now = get_session(), utcnow()
-    nurse_id = request.args.get("nurse", type=int)
-    nurse_id = nurse_id if nurse_id is not None and 0 < nurse_id <= MAX_ID else None
+    nurse_id = id_arg(request.args, "nurse")
     own = nurse_of(db, current_user) if current_user.role == "nurse" else None
     zone = ZoneInfo(own.timezone) if own else agency_zone()
     on = parse_date_arg(request.args.get("date"), now.astimezone(zone).date())
