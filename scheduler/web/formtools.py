@@ -38,11 +38,6 @@ def time_zone_choices() -> list[SelectChoice]:
             + [SelectChoice(z, optgroup="All zones") for z in rest])
 
 
-def select_choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms 3.3 choices (plain tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def time_zone_field(label: str = "Time zone") -> SelectField:
     # The operation says "unknown time zone" in its own words; the select's generic
     # "Not a valid choice" would come first and say less.

@@ -23,14 +23,15 @@ from wtforms.validators import Email, InputRequired, Optional
 
 from scheduler.models import Patient
 from scheduler.operations.patients import PatientValues
-from scheduler.web.formtools import select_choices, time_zone_field
+from scheduler.web.formtools import time_zone_field
+from scheduler.web.helpers import choices
 
 REQUIRED = [InputRequired(message="This field is required.")]
 
-SEX_CHOICES = select_choices([("female", "Female"), ("male", "Male")])
-CHANNEL_CHOICES = select_choices([("none", "No reminders"), ("email", "Email"), ("sms", "Text message (SMS)"),
+SEX_CHOICES = choices([("female", "Female"), ("male", "Male")])
+CHANNEL_CHOICES = choices([("none", "No reminders"), ("email", "Email"), ("sms", "Text message (SMS)"),
                                    ("both", "Email and text message")])
-IGA_CHOICES = select_choices([("unknown", "Unknown"), ("normal", "Normal"), ("deficient", "Deficient"),
+IGA_CHOICES = choices([("unknown", "Unknown"), ("normal", "Normal"), ("deficient", "Deficient"),
                                ("deficient_with_antibodies", "Deficient, with anti-IgA antibodies")])
 
 
