@@ -14,6 +14,19 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def nurses_by_name(db) -> list:
+    """Every nurse, by last name: the nurse pickers of booking, rescheduling and the calendar."""
+    from sqlalchemy import select
+
+    from scheduler.models import Nurse
+
+    return list(db.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name)))
+
+
+def nurse_choices(db) -> list[SelectChoice]:
+    return choices((n.id, n.display_name) for n in nurses_by_name(db))
+
+
 def catalog():
     return current_app.extensions["catalog_source"].get()
 

@@ -6,14 +6,12 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from scheduler.db import get_session, utcnow
-from scheduler.models import Nurse
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import week_grid
 from scheduler.web.access import allow
-from scheduler.web.helpers import agency_zone, catalog, parse_date_arg
+from scheduler.web.helpers import agency_zone, catalog, nurses_by_name, parse_date_arg
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -35,4 +33,4 @@ def week():
     db.commit()
     return render_template("calendar/week.html", grid=grid, zone=zone, nurse_id=nurse_id, product_id=product_id,
                            products=sorted(catalog().products.values(), key=lambda p: p.name),
-                           all_nurses=db.scalars(select(Nurse).order_by(Nurse.last_name)).all(), timedelta=timedelta)
+                           all_nurses=nurses_by_name(db), timedelta=timedelta)

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput, plan_to_dict
 from scheduler.db import get_session, utcnow
-from scheduler.models import Nurse, Visit
+from scheduler.models import Visit
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_patient
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
 from scheduler.operations.plans import current_plan
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
 from scheduler.web.access import allow
-from scheduler.web.helpers import NonexistentLocalTime, choices, catalog, checked_local_datetime
+from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, OrderForm
 from scheduler.web.converters import id_arg
 
@@ -134,7 +134,7 @@ def book(order_id: int):
     patient = _read_patient(db, order.patient_id, now, page=f"book order {order.id}")
     zone = ZoneInfo(patient.timezone)
     form = BookForm()
-    form.nurse_id.choices = choices((n.id, n.display_name) for n in db.scalars(select(Nurse).order_by(Nurse.last_name)))
+    form.nurse_id.choices = nurse_choices(db)
     conflicts, status = [], 200
     if form.validate_on_submit():
         try:

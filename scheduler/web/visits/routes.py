@@ -6,15 +6,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from scheduler.db import get_session, utcnow
-from scheduler.models import Nurse
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_visit
 from scheduler.operations.visits import SchedulingConflict, cancel_visit, reschedule_visit
 from scheduler.web.access import allow
-from scheduler.web.helpers import NonexistentLocalTime, choices, checked_local_datetime
+from scheduler.web.helpers import NonexistentLocalTime, nurse_choices, checked_local_datetime
 from scheduler.web.orders.forms import CancelForm, RescheduleForm
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -33,7 +31,7 @@ def _forms(db, visit, reschedule=None, cancel=None):
     local = visit.starts_at.astimezone(zone)
     reschedule = reschedule or RescheduleForm(formdata=None, nurse_id=visit.nurse_id, start_date=local.date(),
                                               start_time=local.time().replace(second=0, microsecond=0))
-    reschedule.nurse_id.choices = choices((n.id, n.display_name) for n in db.scalars(select(Nurse).order_by(Nurse.last_name)))
+    reschedule.nurse_id.choices = nurse_choices(db)
     return reschedule, cancel or CancelForm(formdata=None), zone
 
 
