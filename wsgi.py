@@ -1,5 +1,5 @@
 """WSGI entry point: `flask --app wsgi ...`, `gunicorn wsgi:app`."""
 
-from scheduler import create_app
+from scheduler.app import create_app
 
 app = create_app()

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import delete, insert, select
 
 from bench.populate import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, PRODUCT, ZONE, populate, url_for
-from scheduler import create_app
+from scheduler.app import create_app
 from scheduler.clinical import load_catalog
 from scheduler.models import Patient, TherapyOrder, User, Visit
 from scheduler.operations.visits import book_series, suggest_for_order

@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from scheduler.cli import alembic_config
-from scheduler.db import make_engine, make_sessionmaker, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import make_engine, make_sessionmaker
 from scheduler.models import Reminder
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from scheduler import create_app
+from scheduler.app import create_app
 from scheduler.auth.passwords import use_cheap_hashing_for_tests
 from scheduler.cli import alembic_config
 from scheduler.db import Base

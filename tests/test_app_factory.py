@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from scheduler import create_app
+from scheduler.app import create_app
 from scheduler.config import ConfigError, instance_secret_key
 
 

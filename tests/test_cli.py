@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from scheduler.db import Base
 from scheduler.models import User
 from scheduler.operations.accounts import authenticate
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 
 NEW_PASSWORD = "a long enough passphrase"
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import Base, UTCDateTime
 
 
 class AuditEvent(Base):

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
 VITALS_PHASES = ("baseline", "before_increase", "during", "end", "post_observation")

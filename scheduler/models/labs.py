@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
 LAB_DRAW_STATUSES = ("scheduled", "done", "cancelled")

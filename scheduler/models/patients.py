@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
 SEXES = ("female", "male")

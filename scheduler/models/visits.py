@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.db import Base, UTCDateTime, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
 VISIT_STATUSES = ("booked", "in_progress", "completed", "cancelled")

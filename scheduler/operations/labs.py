@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import reminders_timing as timing
+from scheduler.reminders import timing
 from scheduler.models import InfusionRecord, LabDraw, LabResult, Patient, Visit
 from scheduler.models.orders import DEFAULT_LAB_FOLLOW_UP_HOURS
 from scheduler.operations import DomainError, NotFound

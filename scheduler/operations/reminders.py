@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from scheduler import reminders_timing as timing
+from scheduler.reminders import timing
 from scheduler.models import LabDraw, Patient, Reminder, Visit
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change

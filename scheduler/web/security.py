@@ -12,7 +12,8 @@ from flask import Flask, current_app, flash, g, render_template, request, sessio
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import AccessDenied, NotFound, audit
 
 AUTH_AT_KEY = "auth_at"  # when this login began (Unix seconds), for the absolute lifetime

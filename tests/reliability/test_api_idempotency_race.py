@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import Visit
 from tests.factories import make_nurse, make_order, make_patient, make_product, make_user
 from tests.web.api_support import bearer, make_token

@@ -22,7 +22,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import Reminder
 from tests.conftest import ON_POSTGRES
 from tests.reliability.reminder_rig import (

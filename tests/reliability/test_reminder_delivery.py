@@ -9,11 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from scheduler.db import make_engine, make_sessionmaker, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import make_engine, make_sessionmaker
 from scheduler.models import LabDraw, Reminder, Visit
 from scheduler.notify.channels import EmailChannel, SmsChannel
 from scheduler.operations.visits import visit_changed
-from scheduler.relay import RelaySettings, sweep
+from scheduler.reminders.relay import RelaySettings, sweep
 from tests.factories import make_nurse, make_order, make_user, make_visit
 from tests.reliability.reminder_rig import (
     SmsRecorder,

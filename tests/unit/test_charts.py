@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from scheduler.charts import Segment, scale_for, step_chart, step_points
+from scheduler.web.charts.infusion import Segment, scale_for, step_chart, step_points
 
 PLAN = [Segment(Decimal(0), Decimal(30), Decimal(48)), Segment(Decimal(30), Decimal(60), Decimal(96)),
         Segment(Decimal(60), Decimal("336.5"), Decimal(158))]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler import reminders_timing as timing
+from scheduler.reminders import timing
 
 NEW_YORK = ZoneInfo("America/New_York")
 ZONES = st.sampled_from([NEW_YORK, ZoneInfo("America/Chicago"), ZoneInfo("America/Phoenix"),

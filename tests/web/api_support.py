@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.operations.api_tokens import issue_token
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import ApiToken, AuditEvent
 from scheduler.operations.api_tokens import authenticate_token, token_hash
 from tests.factories import PASSWORD, make_user

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import AuditEvent, IdempotencyKey, TherapyOrder, Visit
 from tests.factories import make_nurse, make_order, make_patient, make_product, make_user, make_visit
 from tests.web.api_support import Api, make_token

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import LabDraw, Reminder
 from tests.factories import make_nurse, make_order, make_patient, make_user, make_visit
 from tests.web.api_support import Api, make_token

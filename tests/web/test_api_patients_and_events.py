@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import AuditEvent, Patient, RateChange, VitalSigns
 from tests.factories import make_nurse, make_patient, make_user
 from tests.rounds_support import make_planned_visit, nurse_login

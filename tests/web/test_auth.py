@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from scheduler import create_app
+from scheduler.app import create_app
 from scheduler.web.access import PUBLIC
 from tests.factories import PASSWORD, make_user
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from scheduler import create_app
+from scheduler.app import create_app
 from tests.factories import PASSWORD, make_user
 
 EXPECTED = {

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from scheduler import create_app
+from scheduler.app import create_app
 from scheduler.models import AuditEvent, LoginAttempt
 from tests.factories import PASSWORD, make_user
 
@@ -96,7 +96,7 @@ def test_the_throttle_table_holds_no_email_address(limited_app, coordinator, ses
 
 
 def test_the_throttle_lifts_when_the_window_has_passed(session):
-    from scheduler.db import utcnow
+    from scheduler.clock import utcnow
     from scheduler.operations.login_throttle import ThrottleLimits, is_throttled, record_failure
 
     limits = ThrottleLimits(max_failures_per_account=2)

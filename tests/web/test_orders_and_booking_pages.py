@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import AuditEvent, TherapyOrder, Visit
 from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_product, make_user, make_visit
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import AuditEvent, Patient
 from tests.factories import make_patient
 from tests.web.pages import error_beside, logged_in_client

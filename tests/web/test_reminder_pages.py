@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import LabDraw, Patient, Reminder
 from scheduler.notify.tokens import sms_signature, unsubscribe_token
 from scheduler.operations.visits import visit_changed

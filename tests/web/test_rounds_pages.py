@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import InfusionRecord, RateChange, VialLot, VitalSigns
 from tests.factories import PASSWORD, make_user
 from tests.rounds_support import make_lot, make_planned_visit, nurse_login

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from itsdangerous import TimestampSigner
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.operations.accounts import set_active
 from tests.factories import PASSWORD, make_user
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.models import LabDraw, Reminder
 from scheduler.operations.api_tokens import issue_token
 from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_user, make_visit

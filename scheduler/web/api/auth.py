@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.operations.api_tokens import authenticate_token
 from scheduler.web.access import PUBLIC, allowed_roles

@@ -14,7 +14,7 @@ from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from scheduler.db import get_session
+from scheduler.web.database import get_session
 from scheduler.operations import idempotency
 from scheduler.web.api.errors import ApiError
 from scheduler.web.converters import MAX_DB_ID

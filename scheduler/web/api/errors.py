@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
 from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput
-from scheduler.db import get_session
+from scheduler.web.database import get_session
 from scheduler.operations import AccessDenied, DomainError, NotFound
 from scheduler.operations.idempotency import KeyReused
 from scheduler.operations.visits import SchedulingConflict

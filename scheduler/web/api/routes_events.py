@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.documentation import (
     documenting_visit, end_infusion, record_rate_change, record_vitals, start_infusion,
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.access import read_patient
 from scheduler.operations.follow_up import draws_page, reminders_page
 from scheduler.operations.labs import get_draw, record_result

@@ -8,7 +8,8 @@ from datetime import time
 from flask import jsonify
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.access import read_patient, require_patient_access
 from scheduler.operations.patients import PatientValues, create_patient, search_patients, update_patient
 from scheduler.web.access import ALL_ROLES, allow

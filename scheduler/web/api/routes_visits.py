@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.access import require_nurse_access, require_visit_access
 from scheduler.operations.rounds import nurse_day
 from scheduler.operations.visits import book_series, cancel_visit, reschedule_visit

@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.web.access import allow
 from scheduler.web.audit.forms import AuditFilterForm

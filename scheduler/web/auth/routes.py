@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.operations.accounts import InvalidAccount, WrongPassword, authenticate, change_password, end_all_sessions
 from scheduler.operations.login_throttle import ThrottleLimits, is_throttled, record_failure

@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from scheduler.clinical import CatalogError, load_catalog
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.operations.catalog import install_protocol
 from scheduler.web.access import allow

@@ -7,7 +7,8 @@ from datetime import timedelta
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import failed_reminders, overdue_lab_draws, week_grid
 from scheduler.operations.orders import unbooked_orders

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import DomainError
 from scheduler.operations.labs import (
     PLATELET_LINES,
@@ -22,7 +23,7 @@ from scheduler.operations.labs import (
     set_draw_status,
 )
 from scheduler.web.access import allow
-from scheduler.web.labs.chart import build_chart
+from scheduler.web.charts.platelets import build_chart
 from scheduler.web.labs.forms import DrawStatusForm, ResultForm
 
 bp = Blueprint("labs", __name__, url_prefix="/labs")

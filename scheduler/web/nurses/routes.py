@@ -7,7 +7,8 @@ from datetime import time
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations.nurses import (
     add_time_off,
     create_nurse,

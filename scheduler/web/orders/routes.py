@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput, plan_to_dict
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.models import Visit
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_patient

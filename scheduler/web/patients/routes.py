@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.models import Patient
 from scheduler.operations.access import read_patient
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import DomainError
 from scheduler.operations.labs import get_draw, set_draw_status
 from scheduler.operations.portal import overview, own_patient, update_preferences

@@ -9,7 +9,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.extensions import csrf
 from scheduler.models import Patient, Reminder
 from scheduler.notify.channels import read_console_outbox

@@ -16,7 +16,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.models import Nurse, User, VialLot
 from scheduler.operations.access import read_visit, require_visit_access
 from scheduler.operations.documentation import (

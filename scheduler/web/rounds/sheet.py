@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from scheduler.charts import Segment, step_chart
+from scheduler.web.charts.infusion import Segment, step_chart
 from scheduler.clinical.remaining import (
     STOP, PlannedRamp, Remaining, clock, plan_position, planned_ramp_from_plan, remaining_ramp,
 )

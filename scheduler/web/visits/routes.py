@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from scheduler.db import get_session, utcnow
+from scheduler.clock import utcnow
+from scheduler.web.database import get_session
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_visit
 from scheduler.operations.visits import SchedulingConflict, cancel_visit, reschedule_visit

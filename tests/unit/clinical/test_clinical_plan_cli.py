@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.clinical.catalog import SHIPPED_PROTOCOL_PATH
-from scheduler.plan_cli import plan_command
+from scheduler.cli.plan import plan_command
 
 ISSUE_EXAMPLE = ["--product", "octagam_10", "--indication", "itp", "--weight-kg", "80", "--dose-g-per-kg", "1", "--at-risk"]
 

@@ -14,13 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 from scheduler.notify.channels import Outgoing, SendError
 from scheduler.notify.messages import email_message, sms_text
 from scheduler.notify.tokens import unsubscribe_token
-from scheduler.operations import outbox
+from scheduler.reminders import outbox
 
-log = logging.getLogger("scheduler.worker")
+log = logging.getLogger("scheduler.reminders.worker")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import reminders_timing as timing
+from scheduler.reminders import timing
 from scheduler.models import Agency, LabDraw, Reminder, Visit
 from scheduler.notify.messages import MessageFacts
 from scheduler.operations.reminders import channels_for, quiet_hours

@@ -15,13 +15,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from scheduler.db import utcnow
+from scheduler.clock import utcnow
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
 def register_commands(app: Flask) -> None:
-    from scheduler.plan_cli import plan_command
+    from scheduler.cli.plan import plan_command
 
     app.cli.add_command(db_group)
     app.cli.add_command(plan_command)
@@ -212,7 +212,7 @@ def users_revoke_token(email: str, name: str | None) -> None:
 @with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
     """Load demo data (idempotent) and print the demo logins."""
-    from scheduler.demo import DEMO_PASSWORD, seed_demo
+    from scheduler.cli.demo import DEMO_PASSWORD, seed_demo
 
     with current_app.extensions["db_sessionmaker"]() as session:
         logins = seed_demo(session, now=utcnow(), only_if_empty=if_empty)
@@ -229,7 +229,7 @@ reminders_group = AppGroup("reminders", help="The reminder worker.")
 @click.option("--interval-seconds", default=10.0, show_default=True)
 def reminders_run(interval_seconds: float) -> None:
     """Run the reminder worker in this process until SIGTERM or Ctrl-C."""
-    from scheduler.worker import run_worker
+    from scheduler.reminders.worker import run_worker
 
     run_worker(current_app.config, current_app.instance_path, interval_seconds=interval_seconds)
 

@@ -1,6 +1,6 @@
 """The reminder worker: its own process, with APScheduler 3 as nothing more than the clock.
 
-One fixed-id interval job sweeps the reminders table (the outbox, scheduler/relay.py).
+One fixed-id interval job sweeps the reminders table (the outbox, scheduler/reminders/relay.py).
 Because the table is the truth, a restart or a crash loses nothing whatever
 misfire_grace_time is, and no job ever carries patient data in its arguments. This is the
 only module that imports APScheduler.
@@ -20,11 +20,12 @@ from datetime import timedelta
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler.db import make_engine, make_sessionmaker, utcnow
+from scheduler.clock import utcnow
+from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.channels import channels_from_config
-from scheduler.relay import RelaySettings, sweep
+from scheduler.reminders.relay import RelaySettings, sweep
 
-log = logging.getLogger("scheduler.worker")
+log = logging.getLogger("scheduler.reminders.worker")
 
 SWEEP_JOB_ID = "sweep_reminders"
 
