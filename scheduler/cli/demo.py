@@ -167,7 +167,9 @@ def _patient(session: Session, p: DemoPatient, *, now: datetime) -> Patient:
         email_consent_at=now if p.channel in ("email", "both") and p.email else None,
         sms_consent_at=now if p.channel in ("sms", "both") else None,
     )
-    patient.weights = [PatientWeight(weight_kg=p.weight_kg, measured_on=date(2026, 10, 1))]
+    # Weighed at the last clinic visit, a fortnight before whatever day the demo is seeded on.
+    weighed_on = now.astimezone(ZoneInfo(p.tz)).date() - timedelta(days=14)
+    patient.weights = [PatientWeight(weight_kg=p.weight_kg, measured_on=weighed_on)]
     session.add(patient)
     session.flush()
     return patient
