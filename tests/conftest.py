@@ -21,14 +21,18 @@ from sqlalchemy.engine import make_url
 import time_machine
 
 from scheduler.app import create_app
-from scheduler.auth.passwords import use_cheap_hashing_for_tests
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+
+from scheduler.auth import passwords
 from scheduler.cli import alembic_config
 from scheduler.db import Base
 
 from tests.clock import suite_instant
 from tests.processes import kill_all_started
 
-use_cheap_hashing_for_tests()
+# Argon2's cheapest profile: the real one costs 64 MiB and tens of milliseconds per hash.
+passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith("postgresql")

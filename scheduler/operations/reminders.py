@@ -105,9 +105,6 @@ def on_visit_changed(session: Session, visit: Visit, change: str, *, now: dateti
         close_open(session, visit_id=visit.id, reason="visit cancelled")
     elif change == "completed":
         close_open(session, visit_id=visit.id, reason="visit completed", status="expired")
-        from scheduler.operations.labs import create_follow_up
-
-        create_follow_up(session, visit, now=now)
     else:
         raise ValueError(f"unknown visit change {change!r}")
 

@@ -22,7 +22,7 @@ from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
-from scheduler.operations import DomainError, NotFound
+from scheduler.operations import DomainError, NotFound, labs, reminders
 from scheduler.operations.access import record_change
 from scheduler.operations.plans import plan_for_order
 
@@ -313,12 +313,19 @@ def update_day_travel(session: Session, nurse: Nurse, on: datetime) -> None:
         visit.travel_before_min, visit.travel_after_min = before, after
 
 
-def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
-    """The one place every booking, move and cancellation passes through, inside its
-    transaction: reminders (and anything else derived from a visit's time) hook in here."""
-    from scheduler.operations.reminders import on_visit_changed
+VISIT_CHANGES = ("booked", "rescheduled", "cancelled", "completed")
 
-    on_visit_changed(session, visit, change, now=now)
+
+def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
+    """The one place every booking, move, cancellation and completion passes through, inside
+    its transaction, and the only caller of what derives from a visit's time: the patient's
+    reminders, and after a completed visit the follow-up platelet draws (whose reminders the
+    draws plan in turn). Reminders and labs never call each other for a visit's change."""
+    if change not in VISIT_CHANGES:
+        raise ValueError(f"unknown visit change {change!r}")
+    reminders.on_visit_changed(session, visit, change, now=now)
+    if change == "completed":
+        labs.create_follow_up(session, visit, now=now)
 
 
 def _flush_or_conflict(session: Session) -> None:

@@ -75,7 +75,7 @@ def test_kill_9_while_sending_loses_nothing(session, database_url, tmp_path):
             worker = start_worker(env, log, interval_s=0.1)
             # Wait for this worker's first claim, not a guessed start-up time, then kill it
             # somewhere in its sends.
-            wait_until(lambda: claimed_unsent(session, worker.pid) > 0 or worker.poll() is not None,
+            wait_until(lambda w=worker: claimed_unsent(session, w.pid) > 0 or w.poll() is not None,
                        timeout_s=60, what="the worker to claim reminders", poll_s=0.02)
             time.sleep(rng.uniform(0, 0.4))
             if worker.poll() is None:
