@@ -152,19 +152,21 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from scheduler.web import security
+
     messages = {
         400: "The request could not be understood.",
         403: "You do not have access to this page.",
-        404: "There is no such page.",
+        404: security.NOT_FOUND_MESSAGE,
         405: "This page does not accept that kind of request.",
         500: "Something went wrong on our side. Nothing you entered was saved by this request; please try again.",
     }
 
     def render_error(code: int, message: str):
         if request.path.startswith("/api/"):  # API clients get JSON, even for a path that matches no route
-            from scheduler.web.api.errors import error_response
+            from scheduler.web.api.errors import error_response, message_for
 
-            return error_response(code, message)
+            return error_response(code, message_for(code, message))
         return render_template("error.html", code=code, message=message), code
 
     for code, message in messages.items():

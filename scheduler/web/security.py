@@ -79,7 +79,13 @@ def audit_refusal(exc) -> int:
     return 404 if isinstance(exc, NotFound) else 403
 
 
+# Every 404 page says this, whether the URL matches nothing, the id is out of range, does not
+# exist, or belongs to a patient the caller may not reach: the answer must not tell which.
+NOT_FOUND_MESSAGE = "There is no such page."
+
+
 def _refused(exc):
-    """Show no data of the refused object."""
+    """Show no data of the refused object, and the very page of a missing id."""
     code = audit_refusal(exc)
-    return render_template("error.html", code=code, message=str(exc)), code
+    message = NOT_FOUND_MESSAGE if code == 404 else str(exc)
+    return render_template("error.html", code=code, message=message), code
