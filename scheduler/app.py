@@ -159,6 +159,8 @@ def _register_error_pages(app: Flask) -> None:
         403: "You do not have access to this page.",
         404: security.NOT_FOUND_MESSAGE,
         405: "This page does not accept that kind of request.",
+        413: "What you sent is larger than this site accepts, so nothing was saved. Go back (what you typed is "
+             "still in the form) and send less, for example a smaller file.",
         500: "Something went wrong on our side. Nothing you entered was saved by this request; please try again.",
     }
 
