@@ -14,13 +14,14 @@ from flask_wtf.csrf import CSRFError
 from scheduler.web import database
 from scheduler.operations.catalog import CatalogSource
 from scheduler.web.converters import IdConverter
-from scheduler.config import instance_secret_key, load_config, validate_config
+from scheduler.config import instance_secret_key, load_config, make_new_files_private, validate_config
 from scheduler.extensions import csrf, login_manager
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    make_new_files_private()
     app = Flask(
         "scheduler",  # the package, so the instance folder and root path stay where they were
         instance_relative_config=True,

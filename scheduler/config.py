@@ -46,6 +46,16 @@ ENV_SETTINGS: dict[str, str | None] = {
 }
 
 
+# Files this app creates (the SQLite database with its WAL and journal, the console outbox, the
+# secret key, an installed protocol) hold health data or secrets: owner only (0600), whatever
+# the umask of the shell that started it. Set at app start and worker start.
+PRIVATE_UMASK = 0o077
+
+
+def make_new_files_private() -> None:
+    os.umask(PRIVATE_UMASK)
+
+
 class ConfigError(RuntimeError):
     """Start-up configuration that cannot work; the message says which variable."""
 
