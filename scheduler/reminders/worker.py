@@ -21,6 +21,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.clock import utcnow
+from scheduler.config import make_new_files_private
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.channels import channels_from_config
 from scheduler.reminders.relay import RelaySettings, sweep
@@ -54,6 +55,7 @@ def relay_settings(config, instance_path: str, *, worker: str) -> RelaySettings:
 
 
 def run_worker(config, instance_path: str, *, interval_seconds: float = 10.0) -> None:
+    make_new_files_private()  # the console outbox file holds phone numbers and visit times
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # APScheduler logs every run of the sweep at INFO; only its problems are worth a line.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

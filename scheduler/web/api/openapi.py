@@ -187,13 +187,15 @@ SCHEMAS.update({
 })
 
 ERROR_TEXT = {
-    "400": "Malformed JSON, or a body that is not an object",
+    "400": "Malformed JSON, JSON nested more than 32 levels deep, or a body that is not an object",
     "401": "No valid bearer token",
     "403": "The token's owner has a role that may not call this",
     "404": "No such object, or one the caller may not reach",
     "409": "A scheduling conflict (with its rule and visit), or the same Idempotency-Key still in progress",
+    "413": "The body is larger than the server accepts (MAX_REQUEST_BYTES)",
     "415": "The body is not sent as application/json",
-    "422": "Invalid fields, a refused rule, or a clinical hard stop",
+    "422": "Invalid fields (control characters included), a refused rule, or a clinical hard stop",
+    "429": "Too many refused tokens from this address; see Retry-After",
 }
 PAGE_PARAMETERS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -211,7 +213,8 @@ def path_id(name: str) -> dict:
 def operation(summary: str, ok: str, schema: dict, errors: str, *, body: str | None = None, parameters=(),
               public: bool = False) -> dict:
     responses = {ok: {"description": "Success", "content": {"application/json": {"schema": schema}}}}
-    for code in errors.split():
+    # Any call with a token may meet the per-address limit on refused tokens; any body the size limit.
+    for code in sorted({*errors.split(), *(["413"] if body else []), *([] if public else ["429"])}):
         responses[code] = {"description": ERROR_TEXT[code],
                            "content": {"application/json": {"schema": ref("Error")}}}
     op = {"summary": summary, "responses": responses, "parameters": list(parameters)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from scheduler.web.helpers import choices
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange

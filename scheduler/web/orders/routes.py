@@ -13,7 +13,7 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.models import Visit
 from scheduler.operations import DomainError, NotFound
-from scheduler.operations.access import read_patient
+from scheduler.operations.access import read_patient, record_list_read
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
 from scheduler.operations.plans import current_plan
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
@@ -42,6 +42,8 @@ def product_choices(indication: str) -> list[tuple[str, str]]:
 def unbooked():
     db = get_session()
     orders = unbooked_orders(db)
+    record_list_read(db, current_user, object_type="order", patient_ids=[o.patient_id for o in orders], now=utcnow())
+    db.commit()
     return render_template("orders/unbooked.html", orders=orders)
 
 

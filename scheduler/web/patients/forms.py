@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,

@@ -16,7 +16,8 @@ from scheduler.models import Patient, Reminder
 from scheduler.notify.channels import read_console_outbox
 from scheduler.notify.tokens import patient_from_unsubscribe_token, sms_signature_valid
 from scheduler.operations import DomainError, NotFound
-from scheduler.operations.reminders import retry_failed, set_consent
+from scheduler.operations.access import record_list_read
+from scheduler.operations.reminders import patients_messaged, retry_failed, set_consent
 from scheduler.web.access import allow, public
 
 bp = Blueprint("reminders", __name__)
@@ -32,6 +33,9 @@ def outbox():
     db = get_session()
     counts = dict(db.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
     messages = read_console_outbox(Path(current_app.instance_path) / "console_outbox.jsonl")
+    # The messages show phone numbers, addresses and visit times: a read of those patients.
+    record_list_read(db, current_user, object_type="reminder", patient_ids=patients_messaged(db, messages), now=utcnow())
+    db.commit()
     return render_template("reminders/outbox.html", counts=counts, messages=messages)
 
 
