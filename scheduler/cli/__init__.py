@@ -53,6 +53,14 @@ def db_upgrade(revision: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    _sync_products()
+
+
+def _sync_products() -> None:
+    from scheduler.startup import sync_catalog_products
+
+    if sync_catalog_products(current_app.extensions["db_engine"], current_app.extensions["catalog_source"].get()):
+        click.echo("Products in step with the catalog in service.")
 
 
 @db_group.command("downgrade")
@@ -118,6 +126,7 @@ def catalog_install(protocol_file: str) -> None:
         click.echo(f"refused: {exc}", err=True)
         sys.exit(2)
     click.echo(f"installed as {target}; catalog now {current_app.extensions['catalog_source'].get().version}")
+    _sync_products()
 
 
 users_group = AppGroup("users", help="Accounts.")

@@ -23,7 +23,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from scheduler.clock import utcnow
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.channels import channels_from_config
+from scheduler.operations.catalog import CatalogSource
 from scheduler.reminders.relay import RelaySettings, sweep
+from scheduler.startup import sync_catalog_products
 
 log = logging.getLogger("scheduler.reminders.worker")
 
@@ -62,6 +64,8 @@ def run_worker(config, instance_path: str, *, interval_seconds: float = 10.0) ->
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     engine = make_engine(config["DATABASE_URL"])
     sessionmaker = make_sessionmaker(engine)
+    # The worker may be the first process started after an upgrade or a protocol install.
+    sync_catalog_products(engine, CatalogSource(config["PROTOCOL_FILE"]).get())
     settings = relay_settings(config, instance_path, worker=worker_name())
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
