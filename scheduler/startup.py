@@ -26,6 +26,18 @@ def schema_has_products(engine) -> bool:
     return "orderable" in columns
 
 
+def agency_time_zone(engine) -> str | None:
+    """The zone chosen at `flask setup` (or by the demo), None before there is an agency."""
+    from sqlalchemy import select
+
+    from scheduler.models import Agency
+
+    if not schema_has_products(engine):
+        return None
+    with make_sessionmaker(engine)() as session:
+        return session.scalar(select(Agency.timezone).order_by(Agency.id).limit(1))
+
+
 def sync_catalog_products(engine, catalog) -> bool:
     """Insert or update the products of `catalog`; False (and nothing done) when the schema
     is not migrated yet, e.g. `flask db upgrade` on a new database, which syncs afterwards."""

@@ -43,12 +43,21 @@ def sweep_reminders(sessionmaker, settings: RelaySettings) -> None:
     log.info("sweep: %d reminder(s) due%s", counts["due"], f" ({details})" if details else "")
 
 
+# Where `flask run` serves by default; `run-all` passes the address it actually serves.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
+def _local_base_url() -> str:
+    log.warning("PUBLIC_BASE_URL is not set: links in messages point to %s", LOCAL_BASE_URL)
+    return LOCAL_BASE_URL
+
+
 def relay_settings(config, instance_path: str, *, worker: str) -> RelaySettings:
     return RelaySettings(
         worker=worker,
         channels=channels_from_config(config, instance_path),
         secret_key=config["SECRET_KEY"],
-        public_base_url=config["PUBLIC_BASE_URL"],
+        public_base_url=config["PUBLIC_BASE_URL"] or _local_base_url(),
         batch_size=config["REMINDER_BATCH_SIZE"],
         lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
         max_attempts=config["REMINDER_MAX_ATTEMPTS"],
