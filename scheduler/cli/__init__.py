@@ -295,7 +295,7 @@ def reminders_run(interval_seconds: float) -> None:
 def served_base_url(host: str, port: int) -> str:
     """The address a browser reaches for `flask run --host HOST --port PORT`: a wildcard host
     listens on every interface, so the machine's name stands for it."""
-    if host in ("0.0.0.0", "::", ""):  # a wildcard, compared here, never bound
+    if host in ("0.0.0.0", "::", ""):  # nosec B104 - compared with the option, never bound
         host = socket.getfqdn()
     elif ":" in host:
         host = f"[{host}]"
