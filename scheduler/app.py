@@ -16,6 +16,7 @@ from scheduler.operations.catalog import CatalogSource
 from scheduler.web.converters import IdConverter
 from scheduler.config import instance_secret_key, load_config, make_new_files_private, validate_config
 from scheduler.extensions import csrf, login_manager
+from scheduler.startup import agency_time_zone, sync_catalog_products
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,6 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Loaded once: a malformed organisation protocol stops start-up with a message naming
     # the file, product and field, instead of failing later on a nurse's page.
     app.extensions["catalog_source"] = CatalogSource(app.config["PROTOCOL_FILE"])
+    # Orders and lots reference the products table: it follows the catalog in service from
+    # the first request on, demo data or not (skipped until the database is migrated).
+    sync_catalog_products(app.extensions["db_engine"], app.extensions["catalog_source"].get())
+    # The agency's zone is the one given at `flask setup`, unless AGENCY_TIMEZONE says otherwise.
+    if "AGENCY_TIMEZONE" not in os.environ and "AGENCY_TIMEZONE" not in (test_config or {}):
+        app.config["AGENCY_TIMEZONE"] = agency_time_zone(app.extensions["db_engine"]) or app.config["AGENCY_TIMEZONE"]
     csrf.init_app(app)
     _init_login(app)
     _register_blueprints(app)

@@ -80,8 +80,11 @@ def draft_order(session: Session, values: OrderInput) -> TherapyOrder:
     patient = session.get(Patient, values.patient_id)
     if patient is None:
         raise NotFound(f"No patient #{values.patient_id}.")
-    if session.get(Product, values.product_id) is None:
-        raise DomainError(f"Unknown product {values.product_id!r}.")
+    product = session.get(Product, values.product_id)
+    if product is None:
+        raise InvalidOrder({"product_id": f"There is no product {values.product_id!r} in the catalog."})
+    if not product.orderable:
+        raise InvalidOrder({"product_id": f"{product.name} is no longer in the catalog in service; choose another product."})
     order = TherapyOrder(**values.__dict__)
     order.patient = patient
     return order

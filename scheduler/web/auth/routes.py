@@ -12,6 +12,7 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.operations.accounts import InvalidAccount, WrongPassword, authenticate, change_password, end_all_sessions
+from scheduler.operations.setup import is_set_up
 from scheduler.operations.login_throttle import ThrottleLimits, is_throttled, record_failure
 from scheduler.web import security
 from scheduler.web.access import ALL_ROLES, allow, public
@@ -54,11 +55,20 @@ def _wrong_password(db, email: str, source_ip: str, *, actor, action: str, now) 
     db.commit()
 
 
+def _installation_set_up() -> bool:
+    if not current_app.extensions.get("installation_set_up"):  # once true, it stays true
+        current_app.extensions["installation_set_up"] = is_set_up(get_session())
+    return current_app.extensions["installation_set_up"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
+    if request.method == "GET" and not _installation_set_up():
+        # Nobody could log in: say what to run on the server instead of a login that cannot work.
+        return render_template("auth/setup_needed.html")
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()

@@ -19,6 +19,7 @@ from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_list_read
 from scheduler.operations.reminders import patients_messaged, retry_failed, set_consent
 from scheduler.web.access import allow, public
+from scheduler.web.helpers import public_base_url
 
 bp = Blueprint("reminders", __name__)
 
@@ -60,7 +61,7 @@ def retry(reminder_id: int):
 @csrf.exempt  # the provider signs the request instead
 def sms_webhook():
     params = request.form.to_dict()
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+    url = public_base_url() + request.full_path.rstrip("?")
     if not sms_signature_valid(current_app.config["SMS_AUTH_TOKEN"], url, params,
                                request.headers.get("X-Twilio-Signature", "")):
         abort(403)
