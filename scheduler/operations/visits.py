@@ -21,7 +21,7 @@ from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
 from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, overlapping
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change
 from scheduler.operations.plans import plan_for_order
@@ -70,7 +70,7 @@ def _busy(session: Session, *, between: Interval, nurse_ids=None, patient_id=Non
 def _active_in(between: Interval, *, nurse_ids=None, patient_id=None, exclude_ids=()) -> list:
     """Conditions for the active visits overlapping `between`, optionally of some nurses or
     one patient, leaving out the visits being moved."""
-    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start]
+    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), overlapping(between.start, between.end)]
     if nurse_ids is not None:
         conditions.append(Visit.nurse_id.in_(nurse_ids))
     if patient_id is not None:
@@ -177,6 +177,10 @@ def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient
            visit_mins: list[float], *, exclude_ids=(), window=True):
     zone = ZoneInfo(patient.timezone)
     proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id, zone=zone)
+    if any(p.ends_at - p.starts_at >= MAX_VISIT_DURATION for p in proposals):
+        # The database refuses it too (every interval lookup relies on the bound); say why here.
+        raise DomainError(f"A visit must be shorter than {MAX_VISIT_DURATION.total_seconds() / 3600:.0f} hours; "
+                          "split the course over more days.")
     between = Interval(proposals[0].starts_at - CONTEXT_MARGIN, proposals[-1].ends_at + CONTEXT_MARGIN)
     [context] = nurse_contexts(session, [nurse], between=between, exclude_ids=exclude_ids)
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
