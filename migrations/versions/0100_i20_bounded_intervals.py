@@ -17,6 +17,8 @@ an overlapping visit starts after `start - MAX_VISIT_HOURS` (scheduler/models/vi
 - Indexes: visits(starts_at), for windows over all nurses (calendar, dashboard); reminders
   (patient_id, status, sent_at), for a patient's last messages (portal); therapy orders
   (status, earliest_start) instead of (status), for the active orders in date order.
+- Lab draws: `awaiting_result_since`, set while a done draw has no result, with its index,
+  so the dashboard's "results to chase" reads those draws, not every draw ever done.
 - Orders whose course is done (no booked or in-progress visit left, at least one
   completed) become "completed", as completing the last visit now does, so the active
   orders are the current ones and not the agency's whole history.
@@ -28,6 +30,7 @@ Revision ID: i20_bounded_intervals
 Revises: 0005
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "i20_bounded_intervals"
@@ -73,6 +76,10 @@ def _drop_overlap_triggers() -> None:
 def upgrade() -> None:
     op.create_index("ix_visits_starts", "visits", ["starts_at"])
     op.create_index("ix_reminders_patient_status_sent", "reminders", ["patient_id", "status", "sent_at"])
+    op.add_column("lab_draws", sa.Column("awaiting_result_since", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_lab_draws_awaiting_result", "lab_draws", ["awaiting_result_since"])
+    op.execute("UPDATE lab_draws SET awaiting_result_since = done_at WHERE status = 'done' "
+               "AND NOT EXISTS (SELECT 1 FROM lab_results r WHERE r.lab_draw_id = lab_draws.id)")
     op.drop_index("ix_therapy_orders_status", "therapy_orders")
     op.create_index("ix_therapy_orders_status_start", "therapy_orders", ["status", "earliest_start"])
     op.execute(
@@ -107,5 +114,8 @@ def downgrade() -> None:
     # Orders marked completed stay completed: nothing reads the difference.
     op.drop_index("ix_therapy_orders_status_start", "therapy_orders")
     op.create_index("ix_therapy_orders_status", "therapy_orders", ["status"])
+    op.drop_index("ix_lab_draws_awaiting_result", "lab_draws")
+    with op.batch_alter_table("lab_draws") as batch:
+        batch.drop_column("awaiting_result_since")
     op.drop_index("ix_reminders_patient_status_sent", "reminders")
     op.drop_index("ix_visits_starts", "visits")

@@ -67,6 +67,6 @@ def overdue_lab_draws(session: Session, *, now: datetime) -> list:
 
     no_result = ~select(LabResult.id).where(LabResult.lab_draw_id == LabDraw.id).exists()
     late = ((LabDraw.status == "scheduled") & (LabDraw.due_at < now)) | (
-        (LabDraw.status == "done") & no_result & (LabDraw.done_at < now - RESULT_EXPECTED_WITHIN))
+        (LabDraw.status == "done") & (LabDraw.awaiting_result_since < now - RESULT_EXPECTED_WITHIN) & no_result)
     return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.patient))
                                 .where(late).order_by(LabDraw.due_at)))
