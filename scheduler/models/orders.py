@@ -28,7 +28,8 @@ class TherapyOrder(Base):
         one_of("weight_policy", WEIGHT_POLICIES),
         one_of("status", ORDER_STATUSES),
         Index("ix_therapy_orders_patient", "patient_id", "earliest_start"),
-        Index("ix_therapy_orders_status", "status"),
+        # Active orders in date order (the to-do lists); completed courses leave "active".
+        Index("ix_therapy_orders_status_start", "status", "earliest_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

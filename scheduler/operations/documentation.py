@@ -324,6 +324,11 @@ def complete_visit(session: Session, visit_id: int, *, actor, now: datetime) -> 
         raise DocumentationError(f"This visit is {visit.status.replace('_', ' ')}.")
     visit.status, visit.version = "completed", visit.version + 1
     session.flush()
+    if session.scalar(select(Visit.id).where(Visit.order_id == visit.order_id,
+                                             Visit.status.in_(("booked", "in_progress"))).limit(1)) is None:
+        # The course is done: the order leaves "active", so the to-do lists that read
+        # active orders read this month's, not every order of the agency's history.
+        visit.order.status = "completed"
     _audit(session, actor, visit, "visit_completed", now)
     visit_changed(session, visit, "completed", now=now)
     return visit

@@ -79,6 +79,7 @@ def set_draw_status(session: Session, draw_id: int, status: str, *, actor, now: 
         raise DomainError(f"This draw is already {draw.status}.")
     draw.status = status
     draw.done_at = now if status == "done" else None
+    draw.awaiting_result_since = draw.done_at
     close_open(session, lab_draw_id=draw.id, reason=f"draw {status}", status="expired" if status == "done" else "cancelled")
     record_change(session, actor, object_type="lab_draw", object_id=draw.id, patient_id=draw.patient_id, now=now,
                   action=f"draw_{status}")
@@ -98,6 +99,7 @@ def record_result(session: Session, draw_id: int, platelets_10e9_per_l: float, *
     if draw.status == "scheduled":
         draw.status, draw.done_at = "done", now
         close_open(session, lab_draw_id=draw.id, reason="result recorded", status="expired")
+    draw.awaiting_result_since = None
     result = LabResult(draw=draw, value=round(platelets_10e9_per_l, 1), resulted_at=now,
                        entered_by_id=actor.id)
     session.add(result)

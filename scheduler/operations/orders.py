@@ -115,8 +115,10 @@ def unbooked_orders(session: Session) -> list[TherapyOrder]:
     """Active orders with no active visit yet: the coordinator's to-do list."""
     from scheduler.models import Visit
 
-    booked = select(Visit.order_id).where(Visit.status.in_(ACTIVE_VISIT_STATUSES))
+    # NOT EXISTS per active order (index on visits.order_id), not NOT IN over every visit
+    # ever booked, which both backends read in full.
+    booked = select(Visit.id).where(Visit.order_id == TherapyOrder.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
     return list(session.scalars(
-        select(TherapyOrder).where(TherapyOrder.status == "active", TherapyOrder.id.not_in(booked))
+        select(TherapyOrder).where(TherapyOrder.status == "active", ~booked.exists())
         .order_by(TherapyOrder.earliest_start)
     ))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import LabDraw, Patient, Reminder, Visit
 from scheduler.models.patients import CHANNELS
+from scheduler.models.visits import MAX_VISIT_DURATION
 from scheduler.operations import DomainError, NotFound, audit
 from scheduler.operations.access import record_change
 from scheduler.operations.reminders import replan_patient
@@ -34,7 +35,8 @@ class Overview:
 def overview(session: Session, patient: Patient, *, now: datetime, reminders_shown: int = 20) -> Overview:
     visits = list(session.scalars(select(Visit).options(selectinload(Visit.nurse))
                                   .where(Visit.patient_id == patient.id, Visit.status.in_(("booked", "in_progress")),
-                                         Visit.ends_at > now).order_by(Visit.starts_at)))
+                                         Visit.ends_at > now, Visit.starts_at > now - MAX_VISIT_DURATION)
+                                  .order_by(Visit.starts_at)))
     draws = list(session.scalars(select(LabDraw).where(LabDraw.patient_id == patient.id, LabDraw.status == "scheduled")
                                  .order_by(LabDraw.due_at)))
     sent = list(session.scalars(select(Reminder).where(Reminder.patient_id == patient.id, Reminder.status == "sent")
