@@ -70,13 +70,13 @@ SCHEMAS = {
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,
-        "dosing_weight_kg": NUMBER, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
+        "dosing_weight_kg": NUMBER, "rate_basis": STRING, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
         "concentration_mg_per_ml": NUMBER, "cap": {"type": "object"}, "catalog_version": STRING,
         "days": {"type": "array", "items": ref("PlanDay")},
         "warnings": {"type": "array", "items": obj({"code": STRING, "message": STRING})},
     }),
     "PlanDay": obj({
-        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "vials": {"type": "array"},
+        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "volume_ml_per_kg": NUMBER, "vials": {"type": "array"},
         "steps": {"type": "array", "items": obj({
             "start_min": NUMBER, "end_min": NUMBER, "rate_mg_per_kg_min": NUMBER, "rate_ml_per_hr": NUMBER,
             "volume_ml": NUMBER, "cumulative_ml": NUMBER, "source": STRING,
