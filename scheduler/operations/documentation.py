@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from scheduler.clinical.remaining import (
     PAUSE, RESUME, SLOW_DOWN, STEP_UP, STOP, PlannedRamp, RateEvent, planned_ramp_from_plan, pump_setting,
 )
+from scheduler.clinical.titration import check_titration
 from scheduler.clinical.vitals import check_vitals
 from scheduler.models import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VialLot, VitalSigns, Visit
 from scheduler.models.documentation import REACTION_SEVERITIES, VITALS_PHASES
@@ -167,6 +168,9 @@ def record_rate_change(session: Session, visit_id: int, kind: str, at: datetime,
     current = Decimal(str(last.rate_ml_per_hr))
     rate = Decimal(0) if kind == PAUSE else _pump_rate(rate_ml_per_hr, ramp)
     _check_kind(kind, rate, current, ramp)
+    titration = check_titration(ramp, rate_events(history), kind, rate, at, reason, local=lambda t: _local(visit, t))
+    if titration.refusal:
+        raise DocumentationError(titration.refusal, titration.field)
     change = RateChange(visit_id=visit.id, at=at, kind=kind, rate_ml_per_hr=float(rate), reason=reason[:MAX_TEXT],
                         recorded_by_id=actor.id)
     session.add(change)

@@ -75,3 +75,23 @@ def test_booking_page_says_why_an_unknown_iga_blocks_it(client, session, coordin
                                                              "start_time": "08:00"})
     assert response.status_code == 422
     assert "no IgA result is recorded" in response.get_data(as_text=True)
+
+
+def test_api_refuses_an_early_step_up_without_a_reason_like_the_pages(client, session):
+    from datetime import timedelta
+
+    from scheduler.clock import utcnow
+    from tests.rounds_support import make_planned_visit, nurse_login
+    from tests.web.api_support import Api, make_token
+
+    user, nurse = nurse_login(session)
+    visit = make_planned_visit(session, starts_at=utcnow() - timedelta(hours=2), nurse=nurse)
+    api = Api(client, make_token(session, user))
+    path = f"/visits/{visit.id}/events"
+    started = utcnow() - timedelta(hours=1)
+    assert api.post(path, json={"type": "start", "at": started.isoformat()}).status_code == 201
+    early = {"type": "rate_change", "kind": "step_up", "at": (started + timedelta(minutes=10)).isoformat(),
+             "rate_ml_per_hr": 96}
+    refused = api.post(path, json=early)
+    assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
+    assert api.post(path, json={**early, "reason": "prescriber's order: faster climb"}).status_code == 201

@@ -61,7 +61,7 @@ class RateForm(FlaskForm):
     kind = SelectField("Change", choices=RATE_KINDS, default="step_up")
     at = when("At")
     rate_ml_per_hr = DecimalField("New rate (mL/hr; empty for a pause)", validators=[Optional(), finite])
-    reason = TextAreaField("Why (required to slow down or pause)", validators=[Length(max=2000)])
+    reason = TextAreaField("Why (required to slow down, pause or step up before the step interval)", validators=[Length(max=2000)])
 
 
 class ReactionForm(FlaskForm):
