@@ -47,6 +47,9 @@ class Visit(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     catalog_version: Mapped[str] = mapped_column(String(64))
     plan: Mapped[dict] = mapped_column(JSON)
+    # Why the stored plan no longer holds for the patient as he now is ("" when it holds):
+    # set by the live re-check after a patient change; start is refused until re-planned.
+    needs_replan_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Optimistic version: bumped by every change, so reminders and calendar entries that
     # were derived from an older version can be recognised.
     version: Mapped[int] = mapped_column(Integer, default=1)

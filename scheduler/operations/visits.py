@@ -25,6 +25,7 @@ from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, o
 from scheduler.operations import DomainError, NotFound, labs, reminders
 from scheduler.operations.access import record_change
 from scheduler.operations.plans import plan_for_order
+from scheduler.operations.safety import pre_booking_checks
 
 # Visits this far either side of the days concerned are loaded to check travel and overlaps.
 CONTEXT_MARGIN = timedelta(days=1)
@@ -214,8 +215,9 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
     if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES)).limit(1)):
         raise DomainError(f"Order #{order.id} is already booked; reschedule its visits instead.")
     plan = plan_for_order(catalog, order, patient, on=first_start.astimezone(ZoneInfo(patient.timezone)).date())
-    proposals = _check(session, order, nurse, patient, first_start, [float(d.visit_min) for d in plan.days])
     plan_json = plan_to_dict(plan)
+    pre_booking_checks(order, patient, plan_json, catalog.settings.max_session_min)
+    proposals = _check(session, order, nurse, patient, first_start, [float(d.visit_min) for d in plan.days])
     visits = [
         Visit(order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=p.day_number,
               starts_at=p.starts_at, ends_at=p.ends_at, catalog_version=catalog.version, plan=plan_json,

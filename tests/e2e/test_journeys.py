@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from scheduler.models import Patient, Visit
+from scheduler.models import Patient, VialLot, Visit
 from tests.e2e.conftest import DESKTOP, PHONE, axe_violations, log_in, new_page, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -34,11 +34,13 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
         "Street address": "2100 N Lincoln Ave", "City": "Chicago", "Postal code": "60614",
         "Latitude": "41.9210", "Longitude": "-87.6460", "Phone": "(312) 555-0142", "Email": "nadia@example.org",
         "Weight (kg)": "74", "Weighed on": (date.today() - timedelta(days=2)).isoformat(),
+        "IgA tested on": (date.today() - timedelta(days=20)).isoformat(),
     }
     for label, value in form.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Sex (for dosing-weight formulas)").select_option("female")
     page.get_by_label("Time zone").select_option("America/Chicago")
+    page.get_by_label("IgA status").select_option("normal")
     page.get_by_role("button", name="Save patient").click()
     expect(page.get_by_role("heading", name="Okonkwo, Nadia")).to_be_visible()
 
@@ -164,12 +166,14 @@ def _nurse_with_a_visit_running_now(live_server):
                       ends_at=starts_at + timedelta(minutes=float(plan.days[0].visit_min) + 1),
                       catalog_version=catalog.version, plan=plan_to_dict(plan))
         session.add(visit)
+        lot = VialLot(product_id="octagam_10", lot_number="JOURNEY-1", size_g=30, quantity=5, expiry_date=date(2099, 1, 1))
+        session.add(lot)
         session.commit()
-        return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan
+        return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan, lot.id
 
 
 def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
-    visit_id, started, plan = _nurse_with_a_visit_running_now(live_server)
+    visit_id, started, plan, lot_id = _nurse_with_a_visit_running_now(live_server)
     first_rate = plan["days"][0]["steps"][0]["rate_ml_per_hr"]
     at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
     context, page = new_page(browser, live_server, viewport=PHONE)
@@ -197,7 +201,7 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
                       "Pulse (/min)": "72", "Temperature (°C)": "36.8", "Respiratory rate (/min)": "16",
                       "SpO2 (%)": "98"}, "Save vital signs")
     submit("start", {"Infusion started at": at(5)}, "Start")
-    submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down or pause)": "Headache, flushing"},
+    submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down, pause or step up early)": "Headache, flushing"},
            "Save rate change")
     submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken": "Paused; acetaminophen given"},
            "Save reaction")
@@ -205,8 +209,14 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
            "Save rate change")
     expect(page.get_by_role("heading", name="Remaining ramp after the change")).to_be_visible()
     screenshot(page, "nurse-remaining-ramp-phone")
-    submit("end", {"Infusion ended at": at(80), "Volume infused (mL, from the pump)": "150"}, "End")
-    submit("observation", {"Observation ended at": at(88)}, "Observation done")
+    # The rates recorded (36 mL/hr for 15 + 20 min) allow about 21 mL: the dose is incomplete, and says why.
+    submit("end", {"Infusion ended at": at(55), "Volume infused (mL, from the pump)": "20",
+                   "Why the dose is incomplete (required below 90 % of the planned volume)": "Stopped: headache returned"},
+           "End")
+    submit("vitals", {"Moment": "end", "Taken at": at(55), "Systolic BP (mmHg)": "120", "Diastolic BP (mmHg)": "78",
+                      "Pulse (/min)": "74"}, "Save vital signs")
+    submit("lots", {"Lot": str(lot_id), "Vials used": "1", "Unused volume discarded (mL)": "280"}, "Save vials")
+    submit("observation", {"Observation ended at": at(85)}, "Observation done")
     submit("sign", {}, "Sign")
     assert page.locator("form#sign").count() == 0  # signed: the record can no longer change
     with live_server.engine().connect() as conn:
@@ -214,7 +224,7 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
 
         record = conn.execute(select(InfusionRecord.signed_at, InfusionRecord.total_volume_ml)
                               .where(InfusionRecord.visit_id == visit_id)).one()
-    assert record.signed_at is not None and record.total_volume_ml == 150
+    assert record.signed_at is not None and record.total_volume_ml == 20
     context.close()
 
 

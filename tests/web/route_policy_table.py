@@ -151,6 +151,7 @@ TABLE: list[Rule] = [
     Rule("orders.show", "GET", "/orders/{order}", STAFF_RECORD),
     Rule("orders.book", "GET", "/orders/{order}/book", STAFF_RECORD),
     Rule("orders.book", "POST", "/orders/{order}/book", STAFF_RECORD),
+    Rule("orders.reasons", "POST", "/orders/{order}/reasons", STAFF_ACTION),
     Rule("visits.show", "GET", "/visits/{visit}", STAFF_RECORD),
     Rule("visits.reschedule", "POST", "/visits/{visit}/reschedule", STAFF_RECORD),
     Rule("visits.cancel", "POST", "/visits/{visit}/cancel", STAFF_RECORD),

@@ -70,13 +70,13 @@ SCHEMAS = {
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,
-        "dosing_weight_kg": NUMBER, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
+        "dosing_weight_kg": NUMBER, "rate_basis": STRING, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
         "concentration_mg_per_ml": NUMBER, "cap": {"type": "object"}, "catalog_version": STRING,
         "days": {"type": "array", "items": ref("PlanDay")},
         "warnings": {"type": "array", "items": obj({"code": STRING, "message": STRING})},
     }),
     "PlanDay": obj({
-        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "vials": {"type": "array"},
+        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "volume_ml_per_kg": NUMBER, "vials": {"type": "array"},
         "steps": {"type": "array", "items": obj({
             "start_min": NUMBER, "end_min": NUMBER, "rate_mg_per_kg_min": NUMBER, "rate_ml_per_hr": NUMBER,
             "volume_ml": NUMBER, "cumulative_ml": NUMBER, "source": STRING,
@@ -93,6 +93,10 @@ SCHEMAS = {
         "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
         "window_days": {"type": "integer", "minimum": WINDOW_DAYS_RANGE[0], "maximum": WINDOW_DAYS_RANGE[1]},
         "prescriber": {"type": "string", "maxLength": MAX_PRESCRIBER},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000},
+        "long_session_reason": {"type": "string", "maxLength": 1000},
+        "iga_ack_reason": {"type": "string", "maxLength": 1000},
+        "day2_platelet_threshold": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
     }, required=["patient_id", "product_id", "indication", "dose_g_per_kg", "days", "earliest_start"]),
     "Order": obj({
         "id": INTEGER, "patient_id": INTEGER, "product_id": STRING, "indication": STRING, "dose_g_per_kg": NUMBER,
@@ -143,6 +147,7 @@ PATIENT_FIELDS = {
     "address_line": STRING, "city": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER, "timezone": STRING,
     "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
     "quiet_start": TIME, "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
+    "iga_tested_on": {"type": ["string", "null"], "format": "date"},
     "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING, "notes": STRING,
 }
 SCHEMAS.update({
@@ -154,7 +159,8 @@ SCHEMAS.update({
         "lat": NUMBER, "lon": NUMBER, "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
         "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN, "quiet_start": TIME,
         "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
-        "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
+        "iga_tested_on": {"type": ["string", "null"], "format": "date"}, "risk_renal": BOOLEAN,
+        "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
         "notes": STRING, "weights": {"type": "array", "items": obj({"weight_kg": NUMBER, "measured_on": DATE})},
         "created_at": DATETIME,
     }),

@@ -42,6 +42,10 @@ def _order_input(f: Fields) -> OrderInput:
         earliest_start=f.day("earliest_start", required=True),
         window_days=f.integer("window_days", default=4),
         prescriber=f.text("prescriber"),
+        prescriber_override_reason=f.text("prescriber_override_reason", max_length=1000),
+        long_session_reason=f.text("long_session_reason", max_length=1000),
+        iga_ack_reason=f.text("iga_ack_reason", max_length=1000),
+        day2_platelet_threshold=f.integer("day2_platelet_threshold"),
     )
     f.done()
     return values

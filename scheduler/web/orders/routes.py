@@ -16,10 +16,11 @@ from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_patient, record_list_read
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
 from scheduler.operations.plans import current_plan
+from scheduler.operations.safety import record_order_reasons
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
-from scheduler.web.orders.forms import BookForm, OrderForm
+from scheduler.web.orders.forms import BookForm, OrderForm, OrderReasonsForm
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -91,6 +92,10 @@ def _order_input(form: OrderForm, patient_id: int) -> OrderInput:
         earliest_start=form.earliest_start.data,
         window_days=form.window_days.data,
         prescriber=form.prescriber.data or "",
+        prescriber_override_reason=form.prescriber_override_reason.data or "",
+        long_session_reason=form.long_session_reason.data or "",
+        iga_ack_reason=form.iga_ack_reason.data or "",
+        day2_platelet_threshold=form.day2_platelet_threshold.data,
     )
 
 
@@ -111,14 +116,39 @@ def _order_or_404(db, order_id: int):
 @bp.route("/<int:order_id>")
 @allow(*STAFF)
 def show(order_id: int):
-    db, now = get_session(), utcnow()
+    return _render_show(get_session(), order_id, utcnow())
+
+
+def _render_show(db, order_id: int, now, reasons: OrderReasonsForm | None = None, status: int = 200):
     order = _order_or_404(db, order_id)
     patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
     visits = list(db.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
     plan, hard_stop = _current_plan(order, patient, visits)
+    reasons = reasons or OrderReasonsForm(obj=order, formdata=None)
     db.commit()
     return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
-                           hard_stop=hard_stop, zone=ZoneInfo(patient.timezone))
+                           hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), reasons=reasons), status
+
+
+@bp.route("/<int:order_id>/reasons", methods=["POST"])
+@allow(*STAFF)
+def reasons(order_id: int):
+    """Record a prescriber's override, an IgA acknowledgement or a long-day reason on the order."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = OrderReasonsForm()
+    if form.validate():
+        try:
+            changed = record_order_reasons(db, order, {name: form[name].data for name in
+                                                       ("prescriber_override_reason", "iga_ack_reason",
+                                                        "long_session_reason")}, actor=current_user, now=now)
+            db.commit()
+            flash("Recorded on the order." if changed else "Nothing changed.")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+            db.rollback()
+    return _render_show(db, order_id, now, reasons=form, status=422)
 
 
 def _current_plan(order, patient, visits):
