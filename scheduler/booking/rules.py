@@ -126,15 +126,18 @@ def _nurse_conflict(other: BookedVisit, nurse: NurseContext, why: str) -> Confli
     return Conflict("nurse_overlap", f"{nurse.name} {why} ({name}{': ' + other.label if other.label else ''}).", other.visit_id)
 
 
-def series_proposals(first_start: datetime, visit_mins: list[float], *, place: Point, patient_id: int, zone: ZoneInfo) -> list[Proposal]:
+def series_proposals(first_start: datetime, visit_mins: list[float], *, place: Point, patient_id: int, zone: ZoneInfo,
+                     day_numbers: tuple[int, ...] | None = None) -> list[Proposal]:
     """A course on consecutive days at the same local clock time (labels give ITP courses on
-    consecutive days)."""
+    consecutive days). `day_numbers`: only these days of the course (a cancelled day booked
+    again), each as many days after the first one as its number says."""
     local = first_start.astimezone(zone)
+    numbers = day_numbers or tuple(range(1, len(visit_mins) + 1))
     proposals = []
-    for index, visit_min in enumerate(visit_mins):
-        day = local.date() + timedelta(days=index)
+    for number, visit_min in zip(numbers, visit_mins):
+        day = local.date() + timedelta(days=number - numbers[0])
         start = datetime.combine(day, time(local.hour, local.minute), tzinfo=zone).astimezone(first_start.tzinfo)
-        proposals.append(Proposal(index + 1, start, visit_min, place, patient_id))
+        proposals.append(Proposal(number, start, visit_min, place, patient_id))
     return proposals
 
 

@@ -29,6 +29,7 @@ class SlotRequest:
     window: tuple[date, date]
     preferred_hours: tuple[time, time] | None = None  # local to the patient
     not_before: datetime | None = None  # usually now
+    day_numbers: tuple[int, ...] | None = None  # only these days of the course (None: all)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def _earliest_on(day: date, nurse: NurseContext, request: SlotRequest, patient_v
             if end > interval.end or (nxt is not None and end + timedelta(minutes=travel_min(request.place, nxt.place, travel)) > nxt.starts_at):
                 continue
             proposals = series_proposals(start, list(request.visit_mins), place=request.place,
-                                         patient_id=request.patient_id, zone=request.patient_zone)
+                                         patient_id=request.patient_id, zone=request.patient_zone,
+                                         day_numbers=request.day_numbers)
             if series_conflicts(proposals, nurse, patient_visits=patient_visits, travel=travel,
                                 window=request.window, patient_zone=request.patient_zone):
                 continue

@@ -1,0 +1,222 @@
+"""The whole life of an order through the test client: the list with states and filters,
+course days (booked, cancelled, unbooked), booking a cancelled day again from suggestions,
+editing (re-plan, keeping what holds) and discontinuing; and the same through the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from scheduler.clinical import load_catalog
+from scheduler.models import AuditEvent, Reminder, TherapyOrder, Visit
+from scheduler.operations.visits import book_series, cancel_visit
+from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_product, make_user, make_visit
+from tests.web.api_support import Api, make_token
+
+CHICAGO = ZoneInfo("America/Chicago")
+# Tuesday 1 December 2026, 09:00 in Chicago; the course starts the Monday after.
+NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+MONDAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def staff(session, client):
+    coordinator = make_user(session, role="coordinator", email="coord@example.org")
+    nurse = make_nurse(session, first_name="Ana", last_name="Ruiz")
+    patient = make_patient(session, first_name="Maria", last_name="Lopez", weight_kg=80, height_cm=175, sex="male",
+                           email_consent_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    make_product(session).name = "Octagam 10%"
+    session.commit()
+    assert client.post("/login", data={"email": "coord@example.org", "password": PASSWORD}).status_code == 302
+    return coordinator, nurse, patient
+
+
+def booked_course(session, nurse, patient, **order_values):
+    order = make_order(session, patient=patient, earliest_start=MONDAY, **order_values)
+    session.commit()
+    visits = book_series(session, order.id, nurse.id, datetime.combine(MONDAY, time(8), tzinfo=CHICAGO), load_catalog(),
+                         actor=None, now=NOW)
+    session.commit()
+    return order, visits
+
+
+def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(client, session, staff):
+    _, nurse, patient = staff
+    other = make_patient(session, first_name="Jon", last_name="Berg")
+    to_book = make_order(session, patient=other, earliest_start=MONDAY)
+    booked, _ = booked_course(session, nurse, patient)
+    partly, (day1, day2) = booked_course(session, make_nurse(session), make_patient(session, last_name="Quist"),
+                                         window_days=4)
+    cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
+    stopped = make_order(session, patient=other, status="cancelled", discontinue_reason="Switched to SCIG")
+    session.commit()
+
+    body = client.get("/orders/").get_data(as_text=True)
+    for order, state in ((to_book, "To book"), (booked, "Booked"), (partly, "Partly booked")):
+        assert f'href="/orders/{order.id}"' in body
+    assert "To book" in body and "Partly booked" in body and "Octagam 10%" in body
+    assert f'href="/orders/{stopped.id}"' not in body  # the default list is the open orders
+    assert f"/orders/{partly.id}/book?days=2" in body  # the cancelled day, one click from booking again
+
+    only_partly = client.get("/orders/?state=partly_booked").get_data(as_text=True)
+    assert f'href="/orders/{partly.id}"' in only_partly and f'href="/orders/{booked.id}"' not in only_partly
+    discontinued = client.get("/orders/?state=discontinued").get_data(as_text=True)
+    assert f'href="/orders/{stopped.id}"' in discontinued and f'href="/orders/{booked.id}"' not in discontinued
+    by_name = client.get("/orders/?state=all&patient=berg").get_data(as_text=True)
+    assert f'href="/orders/{to_book.id}"' in by_name and f'href="/orders/{stopped.id}"' in by_name
+    assert f'href="/orders/{booked.id}"' not in by_name
+
+    odd = client.get("/orders/?state=<script>&product=nope")
+    assert odd.status_code == 200 and "showing the open orders" in odd.get_data(as_text=True)
+    assert "<script>" not in odd.get_data(as_text=True)
+    audit = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "order_list")).first()
+    assert audit is not None and patient.id in audit.details["patient_ids"]
+
+
+def test_a_cancelled_day_is_shown_and_booked_again_from_suggestions(client, session, staff):
+    _, nurse, patient = staff
+    order, (day1, day2) = booked_course(session, nurse, patient)
+    assert client.post(f"/visits/{day2.id}/cancel", data={"scope": "one", "reason": "Patient away"}).status_code == 302
+
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Cancelled" in page and "Patient away" in page and "Partly booked" in page
+    assert f"/orders/{order.id}/book?days=2" in page
+
+    book = client.get(f"/orders/{order.id}/book?days=2").get_data(as_text=True)
+    assert "Book day(s) 2 of 2" in book and "Suggestions" in book and "Day 2:" in book
+    assert 'name="days" value="2"' in book
+    # The first suggestion, as its Book button posts it.
+    response = client.post(f"/orders/{order.id}/book?days=2", data={
+        "nurse_id": nurse.id, "start_date": "2026-12-08", "start_time": "08:00", "days": "2"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/orders/{order.id}"
+    session.expire_all()
+    visits = session.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.id)).all()
+    assert [(v.day_number, v.status) for v in visits] == [(1, "booked"), (2, "cancelled"), (2, "booked")]
+    assert visits[2].plan == visits[0].plan  # the day booked again carries the course's plan
+    url = f"/orders/{order.id}"
+    session.rollback()  # SQLite: end the test's read before the app writes again
+    assert "Booked" in client.get(url).get_data(as_text=True)
+
+
+def test_booking_a_day_that_is_booked_says_which_and_books_nothing(client, session, staff):
+    _, nurse, patient = staff
+    order, _ = booked_course(session, nurse, patient)
+    response = client.post(f"/orders/{order.id}/book", data={
+        "nurse_id": nurse.id, "start_date": "2026-12-09", "start_time": "08:00", "days": "1"})
+    assert response.status_code == 422
+    assert "already booked for day(s) 1" in response.get_data(as_text=True)
+    bad = client.post(f"/orders/{order.id}/book", data={
+        "nurse_id": nurse.id, "start_date": "2026-12-09", "start_time": "08:00", "days": "7,x"})
+    assert bad.status_code == 422 and "has days 1 to 2" in bad.get_data(as_text=True)
+    assert len(session.scalars(select(Visit).where(Visit.order_id == order.id)).all()) == 2
+
+
+def order_form(order, **overrides):
+    data = dict(indication="itp", product_id="octagam_10", dose_g_per_kg=str(order.dose_g_per_kg), days=str(order.days),
+                weight_policy="actual", rounding="exact", premedication="", earliest_start=order.earliest_start.isoformat(),
+                window_days=str(order.window_days), prescriber="Dr. Who", save="1")
+    data.update(overrides)
+    return data
+
+
+def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_must_move(client, session, staff):
+    _, nurse, patient = staff
+    order, (day1, day2) = booked_course(session, nurse, patient)  # 1 g/kg: 08:00-11:46 both days
+    # Ana's next patient on Tuesday at noon: a longer day 2 no longer fits before it.
+    blocker = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 12, 0, tzinfo=CHICAGO))
+    session.commit()
+    assert 'value="Dr. Who"' not in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)
+
+    response = client.post(f"/orders/{order.id}/edit", data=order_form(order, dose_g_per_kg="2"))
+    assert response.status_code == 302
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "1 booked visit(s) kept with the new plan" in page
+    assert "Day 2 (Tue 08 Dec 08:00 America/Chicago) must move" in page and f"visit #{blocker.id}" in page
+    session.expire_all()
+    day1, day2 = session.get(Visit, day1.id), session.get(Visit, day2.id)
+    assert day1.status == "booked" and day1.ends_at.astimezone(CHICAGO).time() == time(13, 10)
+    assert day1.plan["dose_g_per_kg"] == 2
+    assert day2.status == "cancelled"
+    assert session.get(TherapyOrder, order.id).dose_g_per_kg == 2.0
+    assert f"/orders/{order.id}/book?days=2" in page
+    session.rollback()
+
+
+def test_bad_edit_input_is_refused_beside_the_field_and_kept(client, session, staff):
+    _, nurse, patient = staff
+    order, _ = booked_course(session, nurse, patient)
+    response = client.post(f"/orders/{order.id}/edit", data=order_form(order, days="11", prescriber="Dr. No"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Number must be between" in body and 'value="Dr. No"' in body
+    session.expire_all()
+    assert session.get(TherapyOrder, order.id).days == 2
+
+
+def test_discontinuing_cancels_the_visits_ahead_and_their_reminders(client, session, staff):
+    _, nurse, patient = staff
+    order, visits = booked_course(session, nurse, patient)
+    ids, url = [v.id for v in visits], f"/orders/{order.id}"
+    assert session.scalars(select(Reminder).where(Reminder.visit_id.in_(ids), Reminder.status == "pending")).first()
+    session.rollback()
+
+    refused = client.post(f"{url}/discontinue", data={"reason": "  "})
+    assert refused.status_code == 422 and "Give a reason for discontinuing" in refused.get_data(as_text=True)
+
+    response = client.post(f"{url}/discontinue", data={"reason": "Platelets recovered"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(TherapyOrder, int(url.rsplit("/", 1)[1])).status == "cancelled"
+    assert {session.get(Visit, i).status for i in ids} == {"cancelled"}
+    assert not session.scalars(select(Reminder).where(Reminder.visit_id.in_(ids), Reminder.status == "pending")).first()
+    url, form = f"/orders/{order.id}", order_form(order)
+    session.rollback()
+    page = client.get(url).get_data(as_text=True)
+    assert "Discontinued" in page and "Platelets recovered" in page and "Book day" not in page
+    again = client.post(f"{url}/discontinue", data={"reason": "twice"})
+    assert again.status_code == 422 and "already discontinued" in again.get_data(as_text=True)
+    assert "can no longer be edited" in client.get(f"{url}/edit").get_data(as_text=True)
+    assert client.post(f"{url}/edit", data=form).status_code == 422
+
+
+@pytest.fixture
+def api(session, client, staff):
+    coordinator, _, _ = staff
+    return Api(client, make_token(session, coordinator))
+
+
+def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, session, staff):
+    _, nurse, patient = staff
+    order, (_, day2) = booked_course(session, nurse, patient)
+    cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
+    session.commit()
+
+    detail = api.get(f"/orders/{order.id}").get_json()
+    assert detail["state"] == "partly_booked"
+    assert [(d["day_number"], d["state"]) for d in detail["course_days"]] == [(1, "booked"), (2, "cancelled")]
+    assert detail["course_days"][1]["visit"]["id"] == day2.id
+
+    listed = api.get("/orders?state=partly_booked").get_json()
+    assert [o["id"] for o in listed["items"]] == [order.id] and listed["items"][0]["open_days"] == [2]
+    assert api.get("/orders?state=booked").get_json()["items"] == []
+    assert api.get("/orders?state=nonsense").status_code == 422
+
+    start = datetime(2026, 12, 8, 9, 0, tzinfo=CHICAGO).isoformat()
+    refused = api.post("/visits", json={"order_id": order.id, "nurse_id": nurse.id, "start": start, "days": [1]})
+    assert refused.status_code == 422 and "already booked for day(s) 1" in refused.get_json()["error"]["message"]
+    assert api.post("/visits", json={"order_id": order.id, "nurse_id": nurse.id, "start": start,
+                                     "days": "2"}).status_code == 422
+    booked = api.post("/visits", json={"order_id": order.id, "nurse_id": nurse.id, "start": start, "days": [2]})
+    assert booked.status_code == 201
+    [visit] = booked.get_json()["visits"]
+    assert visit["day_number"] == 2
+    assert api.get(f"/orders/{order.id}").get_json()["state"] == "booked"
