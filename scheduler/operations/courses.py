@@ -103,8 +103,7 @@ def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None 
     """Orders with their state, newest start first, filtered by state, product and the
     patient's name."""
     query = (select(TherapyOrder).join(Patient, Patient.id == TherapyOrder.patient_id)
-             .options(selectinload(TherapyOrder.visits).selectinload(Visit.nurse), selectinload(TherapyOrder.patient),
-                      selectinload(TherapyOrder.product))
+             .options(selectinload(TherapyOrder.visits).selectinload(Visit.nurse), selectinload(TherapyOrder.patient))
              .order_by(TherapyOrder.earliest_start.desc(), TherapyOrder.id.desc()))
     # The stored status narrows the query before the state (from the visits) is computed.
     stored = {"discontinued": "cancelled", "completed": "completed"}

@@ -19,6 +19,7 @@ from scheduler.booking.availability import Interval, WeeklyBlock
 from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_conflicts, series_proposals
 from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
 from scheduler.booking.travel import Point, TravelSettings, route_legs
+from scheduler import wording
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
@@ -62,7 +63,7 @@ def _busy(session: Session, *, between: Interval, nurse_ids=None, patient_id=Non
     )
     return [
         (row.nurse_id, BookedVisit(row.id, row.starts_at, row.ends_at, Point(row.lat, row.lon), row.patient_id,
-                                   label=f"{row.last_name}, {row.first_name}"))
+                                   label=f"{row.first_name} {row.last_name}"))
         for row in session.execute(query)
     ]
 
@@ -382,6 +383,5 @@ def _flush_or_conflict(session: Session) -> None:
             session.flush()
     except IntegrityError as exc:
         if "overlap" in str(exc.orig).lower() or "exclusion" in str(exc.orig).lower():
-            raise SchedulingConflict([Conflict("database_overlap", "Another booking for this nurse or patient "
-                                               "was saved at the same moment; reload the suggestions and choose again.")]) from exc
+            raise SchedulingConflict([Conflict("database_overlap", wording.DATABASE_OVERLAP)]) from exc
         raise

@@ -62,7 +62,7 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
     session.commit()
 
     body = client.get("/orders/").get_data(as_text=True)
-    for order, state in ((to_book, "To book"), (booked, "Booked"), (partly, "Partly booked")):
+    for order in (to_book, booked, partly):
         assert f'href="/orders/{order.id}"' in body
     assert "To book" in body and "Partly booked" in body and "Octagam 10%" in body
     assert f'href="/orders/{stopped.id}"' not in body  # the default list is the open orders
@@ -133,15 +133,16 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     _, nurse, patient = staff
     order, (day1, day2) = booked_course(session, nurse, patient)  # 1 g/kg: 08:00-11:46 both days
     # Ana's next patient on Tuesday at noon: a longer day 2 no longer fits before it.
-    blocker = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 12, 0, tzinfo=CHICAGO))
+    make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 12, 0, tzinfo=CHICAGO))
     session.commit()
-    assert 'value="Dr. Who"' not in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)
+    assert 'value="2026-12-07"' in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)  # prefilled
 
     response = client.post(f"/orders/{order.id}/edit", data=order_form(order, dose_g_per_kg="2"))
     assert response.status_code == 302
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "1 booked visit(s) kept with the new plan" in page
-    assert "Day 2 (Tue 08 Dec 08:00 America/Chicago) must move" in page and f"visit #{blocker.id}" in page
+    assert "Day 2 (Tue 08 Dec 08:00 America/Chicago) must move" in page
+    assert "Nurse Ana Ruiz is already at" in page and "Tue 8 Dec 12:00–17:00 CST" in page
     session.expire_all()
     day1, day2 = session.get(Visit, day1.id), session.get(Visit, day2.id)
     assert day1.status == "booked" and day1.ends_at.astimezone(CHICAGO).time() == time(13, 10)
@@ -220,3 +221,31 @@ def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, se
     [visit] = booked.get_json()["visits"]
     assert visit["day_number"] == 2
     assert api.get(f"/orders/{order.id}").get_json()["state"] == "booked"
+
+
+def test_conflicts_and_warnings_read_as_sentences_with_the_code_as_tooltip(client, session, staff):
+    _, nurse, patient = staff
+    blocker = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 7, 9, 0, tzinfo=CHICAGO))
+    order = make_order(session, patient=patient, earliest_start=MONDAY, dose_g_per_kg=2.0)
+    session.commit()
+    response = client.post(f"/orders/{order.id}/book", data={
+        "nurse_id": nurse.id, "start_date": "2026-12-07", "start_time": "08:00"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'title="nurse_overlap"' in body and "Nurse busy." in body
+    assert "Nurse Ana Ruiz is already at Pat " in body and "Mon 7 Dec 09:00–14:00 CST" in body
+    assert f"visit #{blocker.id}" in body
+    assert "<code>" not in body
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'title="dose_above_label"' in page and "Dose above the label:" in page
+    assert ">octagam_10<" not in page and "Octagam 10%" in page
+
+
+def test_dashboard_and_calendar_name_the_product(client, session, staff):
+    _, nurse, patient = staff
+    booked_course(session, nurse, patient)
+    make_order(session, patient=make_patient(session), earliest_start=MONDAY)  # to book: on the dashboard
+    session.commit()
+    for url in ("/dashboard/", "/calendar/?week=2026-12-07"):
+        body = client.get(url).get_data(as_text=True)
+        assert "Octagam 10%" in body and "· octagam_10 ·" not in body

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from scheduler import wording
 from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput, plan_to_dict
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
@@ -26,6 +27,15 @@ from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+# Codes (conflicts, plan warnings, hard stops) in words on every page; the code is the tooltip.
+bp.add_app_template_filter(wording.title, "code_title")
+
+
+@bp.app_template_filter("product_name")
+def product_name(product_id: str) -> str:
+    """A product's name from the catalog (the id only if the catalog no longer has it)."""
+    product = catalog().products.get(product_id)
+    return product.name if product else product_id
 STAFF = ("coordinator", "admin")
 
 
