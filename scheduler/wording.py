@@ -126,3 +126,9 @@ def title(code: str) -> str:
     """A plain title for any conflict, warning or hard-stop code (an unknown code is shown
     in words rather than raw)."""
     return CONFLICT_TITLES.get(code) or WARNING_TITLES.get(code) or code.replace("_", " ").capitalize()
+
+
+# Reminder kinds and statuses as the outbox and the patient's page say them.
+REMINDER_KINDS = {"visit_eve": "Visit tomorrow", "visit_morning": "Visit this morning", "lab_draw": "Blood draw"}
+REMINDER_STATUSES = {"pending": "Pending", "sending": "Sending", "sent": "Sent", "failed": "Failed",
+                     "cancelled": "Cancelled", "expired": "Expired (too late to be useful)"}
