@@ -14,7 +14,7 @@ DUE = datetime(2026, 12, 7, 14, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def outbox(session, client):
-    admin = make_user(session, role="admin", email="admin@example.org")
+    make_user(session, role="admin", email="admin@example.org")
     maria = make_patient(session, first_name="Maria", last_name="Lopez", timezone="America/New_York")
     jon = make_patient(session, first_name="Jon", last_name="Berg")
     rows = {}
