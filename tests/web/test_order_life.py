@@ -249,3 +249,19 @@ def test_dashboard_and_calendar_name_the_product(client, session, staff):
     for url in ("/dashboard/", "/calendar/?week=2026-12-07"):
         body = client.get(url).get_data(as_text=True)
         assert "Octagam 10%" in body and "· octagam_10 ·" not in body
+
+
+def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_its_action(client, session, staff):
+    _, nurse, patient = staff
+    order, (_, day2) = booked_course(session, nurse, patient)
+    cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
+    fresh = make_order(session, patient=make_patient(session, last_name="Quist"), earliest_start=MONDAY)
+    yesterday = make_visit(session, nurse=nurse, starts_at=datetime(2026, 11, 30, 8, 0, tzinfo=CHICAGO))
+    later_today = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 1, 13, 0, tzinfo=CHICAGO))
+    session.commit()
+    body = client.get("/dashboard/").get_data(as_text=True)
+    assert f'href="/orders/{order.id}/book?days=2"' in body and "cancelled: day 2" in body
+    assert f'href="/orders/{fresh.id}/book?days=1,2"' in body
+    assert "Past visits not documented <small>(1)</small>" in body
+    assert f'href="/visits/{yesterday.id}"' in body and "never started" in body
+    assert f'href="/visits/{later_today.id}">' not in body.split("Past visits not documented")[1]
