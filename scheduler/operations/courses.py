@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Patient, Product, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
-from scheduler.operations import DomainError
+from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change
 from scheduler.operations.orders import OrderInput, check_order_input
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.visits import (SchedulingConflict, _check, _flush_or_conflict, _lock_for_booking, _lock_visits,
-                                         get_order, update_day_travel, visit_changed)
+                                         _series_from, get_order, update_day_travel, visit_changed)
 
 ORDER_STATES = {
     "to_book": "To book",
@@ -255,3 +255,48 @@ def discontinue_order(session: Session, order_id: int, reason: str, *, actor, no
                       action="cancel")
         visit_changed(session, visit, "cancelled", now=now)
     return future
+
+
+# -- undoing a cancellation ------------------------------------------------------------
+
+
+def to_cancel(session: Session, visit: Visit, scope: str) -> list[Visit]:
+    """The visits a cancellation with this scope would cancel, for its confirmation."""
+    return [v for v in _series_from(session, visit, scope) if v.status == "booked"]
+
+
+def can_undo_cancel(visit: Visit, *, now: datetime) -> bool:
+    """A cancellation can be undone the same local day (the patient's), for a visit still
+    ahead of an active order; whether its slot is still free is checked when undoing."""
+    if visit.status != "cancelled" or visit.cancelled_at is None or visit.starts_at <= now:
+        return False
+    zone = ZoneInfo(visit.patient.timezone)
+    return visit.cancelled_at.astimezone(zone).date() == now.astimezone(zone).date() and visit.order.status == "active"
+
+
+def undo_cancel(session: Session, visit_id: int, *, actor, now: datetime) -> Visit:
+    """Book a visit cancelled today again at its time, if every booking rule still allows it
+    (raises SchedulingConflict naming what took the slot)."""
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit #{visit_id}.")
+    if not can_undo_cancel(visit, now=now):
+        raise DomainError(f"Visit #{visit.id}'s cancellation can no longer be undone (only the same day, for a visit "
+                          "still ahead of an active order); book the day again from the suggestions.")
+    nurse, patient = _lock_for_booking(session, visit.nurse_id, visit.patient_id)
+    visit = session.get(Visit, visit_id, with_for_update={"key_share": True}, populate_existing=True)
+    taken = session.scalar(select(Visit.id).where(Visit.order_id == visit.order_id, Visit.day_number == visit.day_number,
+                                                  Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.id != visit.id))
+    if visit.status != "cancelled" or taken:
+        raise DomainError(f"Day {visit.day_number} has been booked again since; nothing to undo.")
+    length_min = (visit.ends_at - visit.starts_at).total_seconds() / 60
+    _check(session, visit.order, nurse, patient, visit.starts_at, [length_min], exclude_ids=[visit.id],
+           window=visit.day_number == 1, day_numbers=(visit.day_number,))
+    visit.status, visit.cancel_reason, visit.cancelled_at = "booked", "", None
+    visit.version += 1
+    _flush_or_conflict(session)
+    update_day_travel(session, nurse, visit.starts_at)
+    record_change(session, actor, object_type="visit", object_id=visit.id, patient_id=visit.patient_id, now=now,
+                  action="undo_cancel")
+    visit_changed(session, visit, "booked", now=now)
+    return visit

@@ -155,9 +155,10 @@ def course_plan(session: Session, catalog, order: TherapyOrder, patient: Patient
 
 
 def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10,
-                      days=None) -> list[Slot]:
+                      days=None, exclude_ids=()) -> list[Slot]:
     """Ranked suggestions for the course, or only for `days` of it (default: the days still
-    open, all of them for an order not booked yet)."""
+    open, all of them for an order not booked yet). `exclude_ids`: visits being moved, whose
+    own time must not block their new one."""
     order = get_order(session, order_id)
     patient = order.patient
     days = check_days(order, days) if days else tuple(open_days(session, order) or range(1, order.days + 1))
@@ -174,8 +175,8 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
         visit_mins=tuple(float(plan["days"][n - 1]["visit_min"]) for n in days), window=(first, last),
         preferred_hours=preferred, not_before=now, day_numbers=days,
     )
-    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id))
-    contexts = nurse_contexts(session, nurses, between=between)
+    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
+    contexts = nurse_contexts(session, nurses, between=between, exclude_ids=exclude_ids)
     return suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel_settings(session), limit=limit)
 
 

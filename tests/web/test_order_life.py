@@ -4,6 +4,7 @@ editing (re-plan, keeping what holds) and discontinuing; and the same through th
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -86,7 +87,8 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
 def test_a_cancelled_day_is_shown_and_booked_again_from_suggestions(client, session, staff):
     _, nurse, patient = staff
     order, (day1, day2) = booked_course(session, nurse, patient)
-    assert client.post(f"/visits/{day2.id}/cancel", data={"scope": "one", "reason": "Patient away"}).status_code == 302
+    assert client.post(f"/visits/{day2.id}/cancel", data={"scope": "one", "reason": "Patient away",
+                                                          "confirm": "1"}).status_code == 302
 
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Cancelled" in page and "Patient away" in page and "Partly booked" in page
@@ -265,3 +267,63 @@ def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_it
     assert "Past visits not documented <small>(1)</small>" in body
     assert f'href="/visits/{yesterday.id}"' in body and "never started" in body
     assert f'href="/visits/{later_today.id}">' not in body.split("Past visits not documented")[1]
+
+
+def test_cancel_asks_for_confirmation_and_can_be_undone_the_same_day_while_the_slot_is_free(client, session, staff):
+    _, nurse, patient = staff
+    order, (day1, day2) = booked_course(session, nurse, patient)
+    url, day2_id = f"/visits/{day1.id}", day2.id
+    session.rollback()
+    asked = client.post(f"{url}/cancel", data={"scope": "rest", "reason": "Admitted to hospital"})
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Cancel 2 visit(s) for Lopez, Maria?" in body and "Yes, cancel" in body
+    assert 'value="Admitted to hospital"' in body and "Mon 07 Dec 08:00–11:46 America/Chicago" in body
+    assert read_status(session, day2_id) == "booked"  # nothing cancelled yet
+
+    assert client.post(f"{url}/cancel", data={"scope": "rest", "reason": "Admitted to hospital",
+                                              "confirm": "1"}).status_code == 302
+    assert read_status(session, day2_id) == "cancelled"
+    assert "Undo the cancellation" in client.get(f"/visits/{day2_id}").get_data(as_text=True)
+
+    # Day 2's slot taken by another patient meanwhile: undo says so and changes nothing.
+    other = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 9, 0, tzinfo=CHICAGO))
+    session.commit()
+    refused = client.post(f"/visits/{day2_id}/undo-cancel")
+    assert refused.status_code == 409 and "Nurse busy." in refused.get_data(as_text=True)
+    assert read_status(session, day2_id) == "cancelled"
+    session.delete(session.get(Visit, other.id))
+    session.commit()
+
+    assert client.post(f"/visits/{day2_id}/undo-cancel").status_code == 302
+    assert read_status(session, day2_id) == "booked"
+    assert session.scalars(select(Reminder).where(Reminder.visit_id == day2_id, Reminder.status == "pending")).first()
+    session.rollback()
+    # The next day the cancellation of day 1 stands.
+    with time_machine.travel(datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc), tick=False):
+        client.post("/login", data={"email": "coord@example.org", "password": PASSWORD})  # the idle session ended
+        late = client.post(f"{url}/undo-cancel")
+        assert late.status_code == 422 and "can no longer be undone" in late.get_data(as_text=True)
+
+
+def read_status(session, visit_id):
+    status = session.scalar(select(Visit.status).where(Visit.id == visit_id))
+    session.rollback()
+    return status
+
+
+def test_rescheduling_offers_ranked_suggestions_that_move_the_visit(client, session, staff):
+    _, nurse, patient = staff
+    make_nurse(session, first_name="Olga", last_name="Berg")
+    order, (_, day2) = booked_course(session, nurse, patient)
+    url = f"/visits/{day2.id}"
+    session.rollback()
+    page = client.get(url).get_data(as_text=True)
+    assert "Move it: suggestions" in page and page.count("Move here") >= 2 and "Olga Berg" in page
+    # The first suggestion, as its button posts it: another nurse or time the same day.
+    form = page.split("Move here")[0].rsplit("<form", 1)[1]
+    values = dict(re.findall(r'name="(nurse_id|start_date|start_time|scope)" value="([^"]*)"', form))
+    assert client.post(f"{url}/reschedule", data=values).status_code == 302
+    session.expire_all()
+    moved = session.get(Visit, day2.id)
+    assert (moved.nurse_id, moved.starts_at.astimezone(CHICAGO).strftime("%Y-%m-%d %H:%M")) == (
+        int(values["nurse_id"]), f"{values['start_date']} {values['start_time']}")

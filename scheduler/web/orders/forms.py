@@ -47,6 +47,8 @@ class RescheduleForm(BookForm):
 
 class CancelForm(FlaskForm):
     scope = SelectField("Cancel", choices=SCOPES, default="one")
+    # "1" once the coordinator has seen what the cancellation will cancel and confirmed.
+    confirm = HiddenField()
     reason = TextAreaField("Reason", validators=[DataRequired(message="Give a reason for the cancellation."), Length(max=1000)])
 
 
