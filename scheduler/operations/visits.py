@@ -8,6 +8,7 @@ constraint stands behind this as the last line of defence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.booking.availability import Interval, WeeklyBlock
 from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_conflicts, series_proposals
-from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
+from scheduler.booking.slots import SkippedDay, Slot, SlotRequest, skipped_days, suggest_slots
 from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler import wording
 from scheduler.clinical import plan_to_dict
@@ -159,6 +160,18 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
     """Ranked suggestions for the course, or only for `days` of it (default: the days still
     open, all of them for an order not booked yet). `exclude_ids`: visits being moved, whose
     own time must not block their new one."""
+    return order_suggestions(session, order_id, catalog, now=now, limit=limit, days=days, exclude_ids=exclude_ids).slots
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    slots: list[Slot]
+    skipped: list[SkippedDay]  # the earlier days of the window not offered, each with why
+
+
+def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10, days=None,
+                      exclude_ids=(), explain: bool = False) -> Suggestions:
+    """suggest_for_order, and with `explain` why each earlier day of the window was not offered."""
     order = get_order(session, order_id)
     patient = order.patient
     days = check_days(order, days) if days else tuple(open_days(session, order) or range(1, order.days + 1))
@@ -177,7 +190,10 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
     )
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
     contexts = nurse_contexts(session, nurses, between=between, exclude_ids=exclude_ids)
-    return suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel_settings(session), limit=limit)
+    travel = travel_settings(session)
+    slots = suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel, limit=limit)
+    skipped = skipped_days(request, contexts, slots, patient_visits=patient_visits, travel=travel) if explain else []
+    return Suggestions(slots, skipped)
 
 
 def _lock_for_booking(session: Session, nurse_id: int, patient_id: int, *, also_nurse_ids=()) -> tuple[Nurse, Patient]:

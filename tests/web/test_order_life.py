@@ -5,7 +5,7 @@ editing (re-plan, keeping what holds) and discontinuing; and the same through th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -327,3 +327,21 @@ def test_rescheduling_offers_ranked_suggestions_that_move_the_visit(client, sess
     moved = session.get(Visit, day2.id)
     assert (moved.nurse_id, moved.starts_at.astimezone(CHICAGO).strftime("%Y-%m-%d %H:%M")) == (
         int(values["nurse_id"]), f"{values['start_date']} {values['start_time']}")
+
+
+def test_suggestions_say_why_the_earlier_days_of_the_window_were_not_offered(client, session, staff):
+    from scheduler.models import TimeOff
+
+    _, nurse, patient = staff
+    nurse.time_off = [TimeOff(starts_at=datetime(2026, 12, 1, 0, 0, tzinfo=CHICAGO),
+                              ends_at=datetime(2026, 12, 3, 0, 0, tzinfo=CHICAGO))]
+    make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 3, 10, 0, tzinfo=CHICAGO), duration=timedelta(hours=6))
+    order = make_order(session, patient=patient, earliest_start=date(2026, 12, 3), window_days=4)  # Thu 3 ± 4
+    session.commit()
+    body = client.get(f"/orders/{order.id}/book").get_data(as_text=True)
+    assert "Not offered earlier in the window" in body
+    assert "Tue 1 Dec: no nurse works that day (time off)." in body
+    assert "Thu 3 Dec: no nurse free for 3 h 46 min." in body  # 07:00-10:00 and after 16:00 are too short
+    assert "Fri 4 Dec: no nurse free on all 2 days of the course from that day." in body  # day 2 a Saturday
+    assert "Sun 6 Dec: no nurse works that day." in body
+    assert "Mon 7 Dec:" not in body and "Mon 07 Dec" in body  # the first day offered

@@ -20,7 +20,7 @@ from scheduler.operations.courses import (DAY_STATES, OPEN_STATES, ORDER_STATES,
                                           list_orders, order_row)
 from scheduler.operations.orders import OrderInput, create_order, preview_plan
 from scheduler.operations.plans import current_plan
-from scheduler.operations.visits import SchedulingConflict, book_series, check_days, get_order, open_days, suggest_for_order
+from scheduler.operations.visits import SchedulingConflict, book_series, check_days, get_order, open_days, order_suggestions
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm
@@ -266,13 +266,14 @@ def book(order_id: int):
         status = 409 if conflicts else 422
     elif request.method == "POST":
         status = 422
-    slots, slot_error = [], None
+    slots, skipped, slot_error = [], [], None
     try:
-        slots = suggest_for_order(db, order.id, catalog(), now=now, days=days)
+        found = order_suggestions(db, order.id, catalog(), now=now, days=days, explain=True)
+        slots, skipped = found.slots, found.skipped
     except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
         slot_error = str(exc)
     db.commit()
-    return render_template("orders/book.html", order=order, patient=patient, form=form, slots=slots,
+    return render_template("orders/book.html", order=order, patient=patient, form=form, slots=slots, skipped=skipped,
                            slot_error=slot_error, conflicts=conflicts, zone=zone,
                            days=days or open_days(db, order) or list(range(1, order.days + 1))), status
 
