@@ -51,6 +51,7 @@ class TherapyOrder(Base):
     window_days: Mapped[int] = mapped_column(Integer, default=4)
     lab_follow_up_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(DEFAULT_LAB_FOLLOW_UP_HOURS))
     prescriber: Mapped[str] = mapped_column(String(200), default="")
+    # "cancelled" is how a discontinued order is stored; pages say "discontinued".
     status: Mapped[str] = mapped_column(String(12), default="active")
     # A prescriber's reason to go outside the label (a child on an adults-only indication, a
     # course above the labelled total or longer than any labelled regimen); "" when none.
@@ -67,6 +68,8 @@ class TherapyOrder(Base):
     day2_decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     day2_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     day2_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discontinue_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    discontinued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

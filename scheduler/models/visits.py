@@ -45,6 +45,8 @@ class Visit(Base):
     travel_after_min: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="booked")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # When it was cancelled: a cancellation can be undone the same (local) day.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     catalog_version: Mapped[str] = mapped_column(String(64))
     plan: Mapped[dict] = mapped_column(JSON)
     # Why the stored plan no longer holds for the patient as he now is ("" when it holds):

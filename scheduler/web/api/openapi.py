@@ -39,6 +39,7 @@ def paged(item: dict) -> dict:
                 "total": INTEGER, "pages": INTEGER})
 
 
+ORDER_STATE = {"enum": ["to_book", "partly_booked", "booked", "in_progress", "completed", "discontinued"]}
 SOURCED_NUMBER = nullable(obj({"value": NUMBER, "source": STRING}))
 SCHEMAS = {
     "Error": obj({"error": obj({
@@ -105,7 +106,11 @@ SCHEMAS = {
         "window_days": INTEGER, "prescriber": STRING, "status": STRING, "created_at": DATETIME,
     }),
     "OrderDetail": {"allOf": [ref("Order"), obj({
+        "state": ORDER_STATE,
         "visits": {"type": "array", "items": ref("Visit")},
+        "course_days": {"type": "array", "items": obj({
+            "day_number": INTEGER, "state": {"enum": ["booked", "cancelled", "unbooked"]},
+            "visit": nullable(ref("Visit"))})},
         "plan": nullable(ref("Plan")),
         "plan_error": nullable(obj({"code": STRING, "message": STRING})),
     })]},
@@ -121,7 +126,12 @@ SCHEMAS = {
         "catalog_version": STRING, "version": INTEGER,
     }),
     "Visits": obj({"visits": {"type": "array", "items": ref("Visit")}}),
-    "VisitCreate": obj({"order_id": ID, "nurse_id": ID, "start": DATETIME}),
+    "VisitCreate": obj({"order_id": ID, "nurse_id": ID, "start": DATETIME,
+                        "days": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
+                                 "maxItems": 31, "description": "Only these days of the course (default: all)"}},
+                       required=["order_id", "nurse_id", "start"]),
+    "OrderListItem": {"allOf": [ref("Order"), obj({"state": ORDER_STATE,
+                                                   "open_days": {"type": "array", "items": INTEGER}})]},
     "VisitReschedule": obj({"start": DATETIME, "nurse_id": ID, "scope": {"enum": ["one", "rest"]}},
                            required=["start"]),
     "VisitCancel": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 1000},
@@ -237,7 +247,13 @@ PATHS = {
                                    parameters=PAGE_PARAMETERS)},
     "/plan": {"post": operation("The clinical plan for given inputs (the `flask plan --json` shape)", "200",
                                 ref("Plan"), "400 401 403 415 422", body="PlanRequest")},
-    "/orders": {"post": operation("Create a therapy order (checked against the clinical core)", "201", ref("Order"),
+    "/orders": {"get": operation(
+        "Orders with their state (to_book, partly_booked, booked, in_progress, completed, discontinued)", "200",
+        paged(ref("OrderListItem")), "401 403 422",
+        parameters=[{"name": "state", "in": "query", "schema": ORDER_STATE},
+                    {"name": "product_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "patient_id", "in": "query", "schema": ID}, *PAGE_PARAMETERS]),
+                "post": operation("Create a therapy order (checked against the clinical core)", "201", ref("Order"),
                                   "400 401 403 404 409 415 422", body="OrderCreate", parameters=[IDEMPOTENCY_KEY])},
     "/orders/{order_id}": {"get": operation("An order with its visits and plan per day", "200", ref("OrderDetail"),
                                             "401 403 404", parameters=[path_id("order_id")])},

@@ -58,6 +58,13 @@ def patient_summary_json(patient) -> dict:
             "date_of_birth": patient.date_of_birth.isoformat(), "city": patient.city}
 
 
+def course_day_json(day) -> dict:
+    """One day of a course: booked (its active visit), cancelled (the last cancelled visit)
+    or unbooked (no visit)."""
+    return {"day_number": day.day_number, "state": day.state,
+            "visit": None if day.visit is None else visit_json(day.visit)}
+
+
 def order_json(order) -> dict:
     return {
         "id": order.id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler.web.forms import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from scheduler.web.helpers import choices
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -57,6 +57,9 @@ class BookForm(FlaskForm):
     nurse_id = SelectField("Nurse", coerce=int, validators=[DataRequired()])
     start_date = DateField("First day", validators=[InputRequired(message="Enter the first day.")])
     start_time = TimeField("Start time (patient's local time)", validators=[InputRequired(message="Enter the start time.")])
+    # Only these days of the course, "2" or "2,3" (a cancelled or unbooked day booked again);
+    # empty: every day still open.
+    days = HiddenField()
 
 
 class RescheduleForm(BookForm):
@@ -66,5 +69,12 @@ class RescheduleForm(BookForm):
 
 class CancelForm(FlaskForm):
     scope = SelectField("Cancel", choices=SCOPES, default="one")
+    # "1" once the coordinator has seen what the cancellation will cancel and confirmed.
+    confirm = HiddenField()
     reason = TextAreaField("Reason", validators=[DataRequired(message="Give a reason for the cancellation."), Length(max=1000)])
 
+
+
+class DiscontinueForm(FlaskForm):
+    reason = TextAreaField("Why is the order stopped?", validators=[
+        DataRequired(message="Give a reason for discontinuing the order."), Length(max=1000)])
