@@ -70,9 +70,11 @@ def record_absence(session: Session, nurse_id: int, starts: datetime | None, end
         c.fail("starts_local", f"{nurse.display_name} is already recorded absent from {_local(clash.starts_at, zone)} "
                                f"to {_local(clash.ends_at, zone)}; remove that absence first to record a different one.")
         c.done()
-    absence = Absence(nurse_id=nurse.id, starts_at=starts_at, ends_at=ends_at, kind=kind, reason=reason,
+    absence = Absence(starts_at=starts_at, ends_at=ends_at, kind=kind, reason=reason,
                       created_by_id=getattr(actor, "id", None), created_at=now)
-    session.add(absence)
+    # Through the relationship: a nurse already loaded in this session (the booking rules read
+    # her absences) must see the new one too.
+    nurse.absences.append(absence)
     session.flush()
     affected = affected_visits(session, absence)
     record_change(session, actor, object_type="nurse_absence", object_id=absence.id, patient_id=None, now=now,
@@ -93,7 +95,7 @@ def remove_absence(session: Session, nurse_id: int, absence_id: int, *, actor, n
     absence = session.get(Absence, absence_id)
     if absence is None or absence.nurse_id != nurse_id:
         raise NotFound("There is no such absence.")
-    session.delete(absence)
+    absence.nurse.absences.remove(absence)  # delete-orphan: the row goes, and her loaded list agrees
     session.flush()
     record_change(session, actor, object_type="nurse_absence", object_id=absence_id, patient_id=None, now=now,
                   action="delete", details={"nurse_id": nurse_id})
