@@ -41,4 +41,4 @@ class Replan(Base):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     nurse = relationship("Nurse")
-    absence = relationship("Absence")
+    absence = relationship("Absence", backref="replans")

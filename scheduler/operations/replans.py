@@ -9,6 +9,7 @@ anything changed since the proposal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,8 @@ def propose_for_absence(session: Session, absence_id: int, *, actor, now: dateti
     require_staff(actor)
     absence = get_absence(session, absence_id)
     visits = affected_visits(session, absence)
+    if not visits:
+        raise DomainError("None of her visits falls inside this absence: there is nothing to re-plan.")
     movable = [v for v in visits if v.status == "booked" and v.starts_at >= now]
     stuck = [Unplaced(v.id, "It is under way; it stays with her." if v.status == "in_progress"
                       else "It has already started; it cannot be moved into the past.")
@@ -214,3 +217,79 @@ def replan_dates(replan: Replan) -> tuple[date, date] | None:
     """The first and last day the proposal touches (for the calendar link beside it)."""
     moments = [datetime.fromisoformat(r[key]) for r in replan.result["rows"] for key in ("from_starts_at", "to_starts_at")]
     return (min(moments).date(), max(moments).date()) if moments else None
+
+
+@dataclass(frozen=True)
+class RowView:
+    """A proposal row as a page shows it: names and zones resolved."""
+
+    row: dict
+    visit: Visit
+    from_nurse: Nurse
+    to_nurse: Nurse
+    from_starts_at: datetime
+    to_starts_at: datetime
+    to_ends_at: datetime
+
+
+def replan_rows(session: Session, replan: Replan) -> tuple[list[RowView], list[tuple[dict, Visit]]]:
+    """The rows and the unplaced of a proposal with their visits, patients and nurses."""
+    ids = [r["visit_id"] for r in replan.result["rows"]] + [u["visit_id"] for u in replan.result["unplaced"]]
+    visits = {v.id: v for v in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(Visit.id.in_(ids)))}
+    nurse_ids = {r[k] for r in replan.result["rows"] for k in ("from_nurse_id", "to_nurse_id")}
+    nurses = {n.id: n for n in session.scalars(select(Nurse).where(Nurse.id.in_(nurse_ids)))}
+    rows = [RowView(r, visits[r["visit_id"]], nurses[r["from_nurse_id"]], nurses[r["to_nurse_id"]],
+                    datetime.fromisoformat(r["from_starts_at"]), datetime.fromisoformat(r["to_starts_at"]),
+                    datetime.fromisoformat(r["to_ends_at"]))
+            for r in replan.result["rows"] if r["visit_id"] in visits]
+    unplaced = [(u, visits[u["visit_id"]]) for u in replan.result["unplaced"] if u["visit_id"] in visits]
+    return rows, unplaced
+
+
+def patient_ids_of(replan: Replan) -> list[int]:
+    return [r["patient_id"] for r in replan.result["rows"]] + [u["patient_id"] for u in replan.result["unplaced"]]
+
+
+@dataclass(frozen=True)
+class Stop:
+    starts_at: datetime
+    ends_at: datetime
+    label: str
+    visit_id: int
+    patient_id: int
+    proposed: bool
+
+
+@dataclass(frozen=True)
+class NurseDay:
+    nurse: Nurse
+    on: date
+    stops: list[Stop]
+
+
+def days_with_proposal(session: Session, rows: list[RowView]) -> list[NurseDay]:
+    """Each receiving nurse's day as it would be with the open rows applied (the calendar's
+    cells for the page beside the proposal)."""
+    moving_ids = [r.visit.id for r in rows]
+    wanted: dict[tuple[int, date], NurseDay] = {}
+    for r in rows:
+        if r.row["applied"]:
+            continue
+        zone = ZoneInfo(r.to_nurse.timezone)
+        key = (r.to_nurse.id, r.to_starts_at.astimezone(zone).date())
+        day = wanted.setdefault(key, NurseDay(r.to_nurse, key[1], []))
+        day.stops.append(Stop(r.to_starts_at, r.to_ends_at, _label(r.visit), r.visit.id, r.visit.patient_id, True))
+    for (nurse_id, on), day in wanted.items():
+        zone = ZoneInfo(day.nurse.timezone)
+        bounds = Interval(datetime.combine(on, datetime.min.time(), tzinfo=zone),
+                          datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=zone))
+        for visit in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
+                Visit.nurse_id == nurse_id, Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < bounds.end,
+                Visit.ends_at > bounds.start, Visit.id.not_in(moving_ids))):
+            day.stops.append(Stop(visit.starts_at, visit.ends_at, _label(visit), visit.id, visit.patient_id, False))
+        day.stops.sort(key=lambda s: s.starts_at)
+    return sorted(wanted.values(), key=lambda d: (d.on, d.nurse.last_name, d.nurse.first_name))
+
+
+def _label(visit: Visit) -> str:
+    return f"{visit.patient.last_name}, {visit.patient.first_name[:1]}."

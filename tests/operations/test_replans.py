@@ -3,27 +3,17 @@ proposed to the team, applied all at once or some rows at a time through the boo
 operation (reminders re-issued, everything audited), and a stale proposal is refused with
 nothing applied."""
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from scheduler.clinical import load_catalog
 from scheduler.models import AuditEvent, Reminder, Visit
-from scheduler.operations.absences import record_absence
 from scheduler.operations.replans import StaleProposal, apply_replan, propose_for_absence
 from scheduler.operations.visits import book_series, reschedule_visit
-from tests.factories import make_nurse, make_order, make_patient, make_product, make_user
-
-CHICAGO = ZoneInfo("America/Chicago")
-NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
-MONDAY = date(2026, 11, 23)
-
-
-def local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), tzinfo=CHICAGO)
-
+from tests.factories import make_order, make_patient
+from tests.replan_support import CHICAGO, MONDAY, NOW, book_sick_morning, local
 
 @pytest.fixture(scope="module")
 def catalog():
@@ -32,23 +22,8 @@ def catalog():
 
 @pytest.fixture
 def sick_morning(session, catalog):
-    """Ana has two patients on Monday (one on day 1 of a two-day course); Ben and Cara are free.
-    Ana calls in sick for Monday."""
-    coordinator = make_user(session, role="coordinator")
-    ana = make_nurse(session, first_name="Ana", home_lat=41.88, home_lon=-87.63)
-    ben = make_nurse(session, first_name="Ben", home_lat=41.95, home_lon=-87.65)
-    cara = make_nurse(session, first_name="Cara", home_lat=41.80, home_lon=-87.60)
-    product = make_product(session)
-    visits = []
-    for weight_kg, days, hour, lat in ((60, 2, 7, 41.94), (50, 1, 13, 41.81)):
-        patient = make_patient(session, weight_kg=weight_kg, lat=lat, lon=-87.64, email=f"p{hour}@example.org",
-                               email_consent_at=NOW)
-        order = make_order(session, patient=patient, product=product, days=days, earliest_start=MONDAY, window_days=2)
-        visits += book_series(session, order.id, ana.id, local(MONDAY, hour), catalog, actor=coordinator, now=NOW)
-    absence = record_absence(session, ana.id, datetime(2026, 11, 23, 0), datetime(2026, 11, 24, 0), "sick", "flu",
-                             actor=coordinator, now=NOW).absence
-    session.commit()
-    return coordinator, (ana, ben, cara), visits, absence
+    world = book_sick_morning(session, catalog)
+    return world.coordinator, (world.ana, world.ben, world.cara), world.visits, world.ana.absences[0]
 
 
 def monday_visits(visits):

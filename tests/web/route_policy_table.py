@@ -158,6 +158,9 @@ TABLE: list[Rule] = [
     Rule("replans.new_absence", "GET", "/absences/new", roles("admin", "coordinator")),
     Rule("replans.new_absence", "POST", "/absences/new", roles("admin", "coordinator")),
     Rule("replans.absence", "GET", "/absences/{absence}", STAFF_ACTION),
+    Rule("replans.propose", "POST", "/absences/{absence}/replan", STAFF_ACTION),
+    Rule("replans.show", "GET", "/replans/{replan}", STAFF_ACTION),
+    Rule("replans.show", "POST", "/replans/{replan}", STAFF_ACTION),
     Rule("dashboard.today", "GET", "/dashboard/", roles("admin", "coordinator")),
     Rule("labs.result", "POST", "/labs/draws/{draw}/result", DRAW_RESULT),
     Rule("labs.status", "POST", "/labs/draws/{draw}/status", STAFF_ACTION),
@@ -192,5 +195,8 @@ TABLE: list[Rule] = [
     Rule("api.patient_labs", "GET", "/api/v1/patients/{patient}/labs", API_PATIENT_LIST),
     Rule("api.lab_result", "POST", "/api/v1/labs/{draw}/result", DRAW_RESULT),
     Rule("api.create_absence", "POST", "/api/v1/nurses/{nurse}/absences", STAFF_ACTION),
+    Rule("api.propose_replan", "POST", "/api/v1/absences/{absence}/replans", STAFF_ACTION),
+    Rule("api.show_replan", "GET", "/api/v1/replans/{replan}", STAFF_ACTION),
+    Rule("api.apply", "POST", "/api/v1/replans/{replan}/apply", STAFF_ACTION),
     Rule("api.day_of_nurse", "GET", "/api/v1/nurses/{nurse}/day?date=2026-11-23", API_NURSE_DAY),
 ]

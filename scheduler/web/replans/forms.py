@@ -3,7 +3,8 @@ rows of a proposal to apply."""
 
 from __future__ import annotations
 
-from wtforms import SelectField
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
 from scheduler.web.nurses.forms import AbsenceForm
@@ -17,3 +18,15 @@ class _NurseSelect(SelectField):
 
 class NewAbsenceForm(AbsenceForm):
     nurse_id = _NurseSelect("Nurse", coerce=int)
+
+
+class ApplyForm(FlaskForm):
+    """The rows to apply: checkboxes named visit_ids; "Apply all" ignores them."""
+
+    visit_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    apply_chosen = SubmitField("Apply the chosen rows")
+    apply_all = SubmitField("Apply all rows")
+
+
+class ProposeForm(FlaskForm):
+    submit = SubmitField("Propose a re-plan")
