@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.labs.routes import bp as labs_bp
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
+    from scheduler.web.replans.routes import bp as replans_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
+    app.register_blueprint(replans_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(visits_bp)

@@ -321,3 +321,10 @@ def document(product_ids=()) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+# Absences and re-plans document themselves in their own module (issue 17).
+from scheduler.web.api.openapi_replans import REPLAN_PATHS, REPLAN_SCHEMAS  # noqa: E402
+
+SCHEMAS.update(REPLAN_SCHEMAS)
+PATHS.update(REPLAN_PATHS)
