@@ -3,6 +3,7 @@
 from scheduler.models.agency import Agency
 from scheduler.models.api import ApiToken, IdempotencyKey
 from scheduler.models.audit import AuditEvent
+from scheduler.models.feeds import CalendarFeed
 from scheduler.models.documentation import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VitalSigns
 from scheduler.models.labs import LabDraw, LabResult
 from scheduler.models.nurses import Nurse, TimeOff, WorkingHours
@@ -15,7 +16,7 @@ from scheduler.models.users import User
 from scheduler.models.visits import Visit
 
 __all__ = [
-    "Agency", "Amendment", "ApiToken", "AuditEvent", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
+    "Agency", "Amendment", "ApiToken", "AuditEvent", "CalendarFeed", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
     "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder",
     "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
 ]

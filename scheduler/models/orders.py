@@ -13,6 +13,8 @@ from scheduler.models._types import one_of
 
 WEIGHT_POLICIES = ("actual", "adjusted")
 ORDER_STATUSES = ("active", "completed", "cancelled")
+# Where the follow-up blood is taken: the patient goes to a lab, or a nurse draws it at home.
+DRAW_PLACES = ("lab", "home")
 # Platelet count follow-up after the infusion ends, in hours: 24 h, 48 h, 72 h and day 7
 # (ivig-reference.md section 4, post-IVIG monitoring).
 DEFAULT_LAB_FOLLOW_UP_HOURS = [24, 48, 72, 168]
@@ -27,6 +29,7 @@ class TherapyOrder(Base):
         CheckConstraint("rounding_g IS NULL OR rounding_g > 0", name="rounding_positive"),
         one_of("weight_policy", WEIGHT_POLICIES),
         one_of("status", ORDER_STATUSES),
+        one_of("draw_place", DRAW_PLACES),
         Index("ix_therapy_orders_patient", "patient_id", "earliest_start"),
         Index("ix_therapy_orders_status", "status"),
     )
@@ -47,6 +50,7 @@ class TherapyOrder(Base):
     window_days: Mapped[int] = mapped_column(Integer, default=4)
     lab_follow_up_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(DEFAULT_LAB_FOLLOW_UP_HOURS))
     prescriber: Mapped[str] = mapped_column(String(200), default="")
+    draw_place: Mapped[str] = mapped_column(String(10), default="lab", server_default="lab")
     status: Mapped[str] = mapped_column(String(12), default="active")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

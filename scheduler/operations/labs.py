@@ -20,7 +20,7 @@ from scheduler.models import InfusionRecord, LabDraw, LabResult, Patient, Visit
 from scheduler.models.orders import DEFAULT_LAB_FOLLOW_UP_HOURS
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change, require_patient_access
-from scheduler.operations.reminders import close_open, plan_draw
+from scheduler.operations.reminders import close_open, notify_draw_cancelled, plan_draw
 
 # Platelet counts a person could have, in 10^9/L; outside is a typing error.
 PLATELET_RANGE = (0.0, 2000.0)
@@ -80,6 +80,8 @@ def set_draw_status(session: Session, draw_id: int, status: str, *, actor, now: 
     draw.status = status
     draw.done_at = now if status == "done" else None
     close_open(session, lab_draw_id=draw.id, reason=f"draw {status}", status="expired" if status == "done" else "cancelled")
+    if status == "cancelled":
+        notify_draw_cancelled(session, draw, now=now)
     record_change(session, actor, object_type="lab_draw", object_id=draw.id, patient_id=draw.patient_id, now=now,
                   action=f"draw_{status}")
     session.flush()

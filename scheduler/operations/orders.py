@@ -24,6 +24,7 @@ WINDOW_DAYS_RANGE = (0, 14)
 INDICATIONS = ("itp", "pi")
 WEIGHT_POLICIES = ("actual", "adjusted")
 ROUNDINGS_G = (None, 5.0, 10.0)
+DRAW_PLACES = ("lab", "home")
 MAX_PREMEDICATION, MAX_PRESCRIBER = 2000, 200
 
 
@@ -48,6 +49,8 @@ class OrderInput:
     earliest_start: date
     window_days: int
     prescriber: str
+    # Where the follow-up blood tests are taken: "lab" (the patient goes) or "home" (a nurse comes).
+    draw_place: str = "lab"
 
 
 def check_order_input(values: OrderInput) -> None:
@@ -68,6 +71,8 @@ def check_order_input(values: OrderInput) -> None:
         errors["earliest_start"] = "The start date must be between 2000 and 2100."
     if len(values.premedication) > MAX_PREMEDICATION:
         errors["premedication"] = f"At most {MAX_PREMEDICATION} characters."
+    if values.draw_place not in DRAW_PLACES:
+        errors["draw_place"] = "Choose where the blood tests are taken: at a lab or at home."
     if len(values.prescriber) > MAX_PRESCRIBER:
         errors["prescriber"] = f"At most {MAX_PRESCRIBER} characters."
     if errors:

@@ -12,7 +12,7 @@ from scheduler.web.database import get_session
 from scheduler.models import Visit
 from scheduler.operations import DomainError
 from scheduler.operations.access import read_patient
-from scheduler.operations.orders import OrderInput, create_order
+from scheduler.operations.orders import DRAW_PLACES, OrderInput, create_order
 from scheduler.operations.plans import current_plan
 from scheduler.operations.visits import get_order, suggest_for_order
 from scheduler.web.access import allow
@@ -42,6 +42,7 @@ def _order_input(f: Fields) -> OrderInput:
         earliest_start=f.day("earliest_start", required=True),
         window_days=f.integer("window_days", default=4),
         prescriber=f.text("prescriber"),
+        draw_place=f.choice("draw_place", DRAW_PLACES, default="lab"),
     )
     f.done()
     return values

@@ -73,6 +73,7 @@ def order_json(order) -> dict:
         "earliest_start": order.earliest_start.isoformat(),
         "window_days": order.window_days,
         "prescriber": order.prescriber,
+        "draw_place": order.draw_place,
         "status": order.status,
         "created_at": iso(order.created_at),
     }

@@ -11,6 +11,8 @@ INDICATIONS = choices([("itp", "Immune thrombocytopenia (ITP)"), ("pi", "Primary
 ROUNDING = choices([("exact", "Exact dose"), ("5", "Round to 5 g"), ("10", "Round to 10 g")])
 WEIGHT_POLICIES = choices([("actual", "Actual body weight"), ("adjusted", "Adjusted body weight (obesity)")])
 
+DRAW_PLACES = choices([("lab", "At a lab (the patient goes)"), ("home", "At home (a nurse draws the blood)")])
+
 SCOPES = choices([("one", "This visit only"), ("rest", "This and the later days of the course")])
 
 
@@ -27,6 +29,7 @@ class OrderForm(FlaskForm):
     earliest_start = DateField("Start date", validators=[InputRequired(message="Enter the start date.")])
     window_days = IntegerField("Allowed window (± days)", default=4, validators=[InputRequired(), NumberRange(min=0, max=14)])
     prescriber = StringField("Prescriber", validators=[Length(max=200)])
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class BookForm(FlaskForm):

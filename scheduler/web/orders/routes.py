@@ -89,6 +89,7 @@ def _order_input(form: OrderForm, patient_id: int) -> OrderInput:
         earliest_start=form.earliest_start.data,
         window_days=form.window_days.data,
         prescriber=form.prescriber.data or "",
+        draw_place=form.draw_place.data,
     )
 
 
