@@ -59,3 +59,5 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
+    lab_draw = relationship("LabDraw")

@@ -161,6 +161,8 @@ TABLE: list[Rule] = [
     Rule("portal.home", "GET", "/portal/", roles("patient")),
     Rule("portal.preferences", "POST", "/portal/preferences", roles("patient")),
     Rule("portal.drawn", "POST", "/portal/draws/{draw}/drawn", OWN_DRAW),
+    Rule("portal.confirm_drawn", "GET", "/portal/draws/{draw}/drawn", OWN_DRAW),
+    Rule("portal.undo_drawn", "POST", "/portal/draws/{draw}/undo", OWN_DRAW),
     Rule("reminders.outbox", "GET", "/admin/outbox", roles("admin")),
     Rule("reminders.retry", "POST", "/reminders/{reminder}/retry", STAFF_ACTION),
     Rule("reminders.sms_webhook", "POST", "/hooks/sms", SIGNED_PUBLIC),

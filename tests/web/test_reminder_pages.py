@@ -39,16 +39,17 @@ def read(session, query):
     return value
 
 
-def test_portal_shows_the_patients_draws_and_confirming_one_stops_its_reminder(client, session):
+def test_portal_shows_the_patients_draws_and_a_post_without_confirmation_marks_nothing(client, session):
+    # Confirming within the draw's window, and undoing: tests/web/test_portal_care.py (fixed instants).
     user, patient, draws = follow_up(session)
     login(client, user)
     page = client.get("/portal/", follow_redirects=True).get_data(as_text=True)
-    assert "Blood tests to do" in page and page.count("Blood drawn") == 4
+    assert "Blood tests" in page and page.count("<strong>Platelet count</strong>") == 4
     response = client.post(f"/portal/draws/{draws[0].id}/drawn")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/portal/draws/{draws[0].id}/drawn")
     session.expire_all()
-    assert session.get(LabDraw, draws[0].id).status == "done"
-    assert session.scalar(select(Reminder.status).where(Reminder.lab_draw_id == draws[0].id)) == "expired"
+    assert session.get(LabDraw, draws[0].id).status == "scheduled"
+    assert session.scalar(select(Reminder.status).where(Reminder.lab_draw_id == draws[0].id)) == "pending"
 
 
 def test_portal_refuses_another_patients_draw(client, session):
@@ -86,7 +87,7 @@ def test_staff_record_a_platelet_result_and_the_patient_page_charts_it(client, s
     assert response.status_code == 302
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Platelet follow-up" in page and "<svg" in page and "27.5" in page
-    assert "IVIG" in page  # the infusion date is marked on the chart
+    assert ">infusion</text>" in page  # the infusion date is marked on the chart
     assert client.post(f"/labs/draws/{draws[0].id}/result", data={"platelets": "30"}).status_code == 302
     session.expire_all()
     assert session.get(LabDraw, draws[0].id).result.value == 27.5  # a second result is refused
