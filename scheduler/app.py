@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
     from scheduler.web.replans.routes import bp as replans_bp
+    from scheduler.web.feeds.routes import bp as feeds_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(feeds_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")

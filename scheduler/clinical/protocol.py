@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.clinical._toml import Table, read_toml
 from scheduler.clinical.errors import CatalogError
+from scheduler.clinical.advice import PatientAdvice, read_patient_advice
 
 if TYPE_CHECKING:
     from scheduler.clinical.catalog import Product
@@ -80,6 +81,8 @@ class Protocol:
     settings: Settings
     # (product_id, indication) -> the ramp rules replacing the defaults for that pair.
     overrides: Mapping[tuple[str, str], RampProtocol]
+    # What reminders tell the patient to do before a visit; None: the shipped advice.
+    patient_advice: PatientAdvice | None = None
 
     def ramp_for(self, product_id: str, indication: str) -> RampProtocol:
         return self.overrides.get((product_id, indication), self.ramp)
@@ -88,7 +91,7 @@ class Protocol:
 def load_protocol(path: Path, products: Mapping[str, Product]) -> tuple[bytes, Protocol]:
     raw, data = read_toml(path)
     root = Table(data, path)
-    root.only({"protocol", "ramp", "settings", "products"})
+    root.only({"protocol", "ramp", "settings", "products", "patient_advice"})
     header = root.sub("protocol")
     header.only({"name", "source"})
     header.text("source")
@@ -101,6 +104,7 @@ def load_protocol(path: Path, products: Mapping[str, Product]) -> tuple[bytes, P
         ramp=ramp,
         settings=_read_settings(root.sub("settings")),
         overrides=overrides,
+        patient_advice=read_patient_advice(root.sub("patient_advice")) if root.has("patient_advice") else None,
     )
     return raw, protocol
 

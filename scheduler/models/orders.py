@@ -13,6 +13,8 @@ from scheduler.models._types import one_of
 
 WEIGHT_POLICIES = ("actual", "adjusted")
 ORDER_STATUSES = ("active", "completed", "cancelled")
+# Where the follow-up blood is taken: the patient goes to a lab, or a nurse draws it at home.
+DRAW_PLACES = ("lab", "home")
 # Platelet count follow-up after the infusion ends, in hours: 24 h, 48 h, 72 h and day 7
 # (ivig-reference.md section 4, post-IVIG monitoring).
 DEFAULT_LAB_FOLLOW_UP_HOURS = [24, 48, 72, 168]
@@ -30,6 +32,7 @@ class TherapyOrder(Base):
         CheckConstraint("day2_decision IS NULL OR day2_decision IN ('give', 'withhold')", name="day2_decision_valid"),
         CheckConstraint("day2_platelet_threshold IS NULL OR day2_platelet_threshold BETWEEN 1 AND 1000",
                         name="day2_threshold_range"),
+        one_of("draw_place", DRAW_PLACES),
         Index("ix_therapy_orders_patient", "patient_id", "earliest_start"),
         # Active orders in date order (the to-do lists); completed courses leave "active".
         Index("ix_therapy_orders_status_start", "status", "earliest_start"),
@@ -52,6 +55,7 @@ class TherapyOrder(Base):
     lab_follow_up_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(DEFAULT_LAB_FOLLOW_UP_HOURS))
     prescriber: Mapped[str] = mapped_column(String(200), default="")
     # "cancelled" is how a discontinued order is stored; pages say "discontinued".
+    draw_place: Mapped[str] = mapped_column(String(10), default="lab", server_default="lab")
     status: Mapped[str] = mapped_column(String(12), default="active")
     # A prescriber's reason to go outside the label (a child on an adults-only indication, a
     # course above the labelled total or longer than any labelled regimen); "" when none.

@@ -24,6 +24,7 @@ WINDOW_DAYS_RANGE = (0, 14)
 INDICATIONS = ("itp", "pi")
 WEIGHT_POLICIES = ("actual", "adjusted")
 ROUNDINGS_G = (None, 5.0, 10.0)
+DRAW_PLACES = ("lab", "home")
 MAX_PREMEDICATION, MAX_PRESCRIBER = 2000, 200
 MAX_REASON = 1000
 # Platelet counts a day-2 threshold may name, in 10^9/L (the same range the database allows).
@@ -56,6 +57,8 @@ class OrderInput:
     long_session_reason: str = ""
     iga_ack_reason: str = ""
     day2_platelet_threshold: int | None = None
+    # Where the follow-up blood tests are taken: "lab" (the patient goes) or "home" (a nurse comes).
+    draw_place: str = "lab"
 
 
 REASON_LABELS = {
@@ -83,6 +86,8 @@ def check_order_input(values: OrderInput) -> None:
         errors["earliest_start"] = "The start date must be between 2000 and 2100."
     if len(values.premedication) > MAX_PREMEDICATION:
         errors["premedication"] = f"At most {MAX_PREMEDICATION} characters."
+    if values.draw_place not in DRAW_PLACES:
+        errors["draw_place"] = "Choose where the blood tests are taken: at a lab or at home."
     if len(values.prescriber) > MAX_PRESCRIBER:
         errors["prescriber"] = f"At most {MAX_PRESCRIBER} characters."
     for name, label in REASON_LABELS.items():

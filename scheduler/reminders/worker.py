@@ -62,7 +62,18 @@ def relay_settings(config, instance_path: str, *, worker: str) -> RelaySettings:
         batch_size=config["REMINDER_BATCH_SIZE"],
         lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
         max_attempts=config["REMINDER_MAX_ATTEMPTS"],
+        mail_from=config["MAIL_FROM"],
+        advice_fn=_advice_source(config),
     )
+
+
+def _advice_source(config):
+    """The patient advice of the organisation's protocol file, reloaded when it changes."""
+    from scheduler.clinical.advice import advice_of
+    from scheduler.operations.catalog import CatalogSource
+
+    source = CatalogSource(config["PROTOCOL_FILE"])
+    return lambda: advice_of(source.get().protocol)
 
 
 def run_worker(config, instance_path: str, *, interval_seconds: float = 10.0) -> None:

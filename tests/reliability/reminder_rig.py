@@ -48,6 +48,7 @@ class SmtpRecorder:
         self.port = free_port()
         self.message_ids: list[str] = []
         self.recipients: list[str] = []
+        self.raw: list[bytes] = []  # every message whole, for tests that read the content
         self.lock = threading.Lock()
         recorder = self
 
@@ -57,6 +58,7 @@ class SmtpRecorder:
                 with recorder.lock:
                     recorder.message_ids.append(message["Message-ID"])
                     recorder.recipients.extend(envelope.rcpt_tos)
+                    recorder.raw.append(envelope.content)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -71,6 +73,12 @@ class SmtpRecorder:
     def counts(self) -> Counter:
         with self.lock:
             return Counter(self.message_ids)
+
+    def take(self) -> list[bytes]:
+        """The messages received since the last take."""
+        with self.lock:
+            taken, self.raw = self.raw, []
+        return taken
 
 
 class SmsRecorder:

@@ -8,7 +8,7 @@ come from the operations' own constants, so the document cannot drift from the r
 from __future__ import annotations
 
 from scheduler.operations.orders import (
-    DAYS_RANGE, DOSE_G_PER_KG_RANGE, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
+    DAYS_RANGE, DOSE_G_PER_KG_RANGE, DRAW_PLACES, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
 )
 from scheduler.web.api.common import MAX_ID, MAX_PER_PAGE
 
@@ -98,12 +98,14 @@ SCHEMAS = {
         "long_session_reason": {"type": "string", "maxLength": 1000},
         "iga_ack_reason": {"type": "string", "maxLength": 1000},
         "day2_platelet_threshold": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+        "draw_place": {"enum": list(DRAW_PLACES)},
     }, required=["patient_id", "product_id", "indication", "dose_g_per_kg", "days", "earliest_start"]),
     "Order": obj({
         "id": INTEGER, "patient_id": INTEGER, "product_id": STRING, "indication": STRING, "dose_g_per_kg": NUMBER,
         "days": INTEGER, "weight_policy": STRING, "rounding_g": {"type": ["number", "null"]},
         "premedication": STRING, "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
-        "window_days": INTEGER, "prescriber": STRING, "status": STRING, "created_at": DATETIME,
+        "window_days": INTEGER, "prescriber": STRING, "draw_place": {"enum": list(DRAW_PLACES)}, "status": STRING,
+        "created_at": DATETIME,
     }),
     "OrderDetail": {"allOf": [ref("Order"), obj({
         "state": ORDER_STATE,

@@ -86,6 +86,7 @@ def order_json(order) -> dict:
         "iga_ack_reason": order.iga_ack_reason,
         "day2_platelet_threshold": order.day2_platelet_threshold,
         "day2_decision": order.day2_decision,
+        "draw_place": order.draw_place,
         "status": order.status,
         "created_at": iso(order.created_at),
     }

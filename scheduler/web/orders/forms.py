@@ -11,6 +11,8 @@ INDICATIONS = choices([("itp", "Immune thrombocytopenia (ITP)"), ("pi", "Primary
 ROUNDING = choices([("exact", "Exact dose"), ("5", "Round to 5 g"), ("10", "Round to 10 g")])
 WEIGHT_POLICIES = choices([("actual", "Actual body weight"), ("adjusted", "Adjusted body weight (obesity)")])
 
+DRAW_PLACES = choices([("lab", "At a lab (the patient goes)"), ("home", "At home (a nurse draws the blood)")])
+
 SCOPES = choices([("one", "This visit only"), ("rest", "This and the later days of the course")])
 
 
@@ -49,6 +51,7 @@ class OrderReasonsForm(FlaskForm):
     prescriber_override_reason = OrderForm.prescriber_override_reason
     iga_ack_reason = OrderForm.iga_ack_reason
     long_session_reason = OrderForm.long_session_reason
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class BookForm(FlaskForm):

@@ -127,6 +127,7 @@ def _order_input(form: OrderForm, patient_id: int) -> OrderInput:
         long_session_reason=form.long_session_reason.data or "",
         iga_ack_reason=form.iga_ack_reason.data or "",
         day2_platelet_threshold=form.day2_platelet_threshold.data,
+        draw_place=form.draw_place.data,
     )
 
 
