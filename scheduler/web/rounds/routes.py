@@ -74,6 +74,12 @@ def hhmm(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%H:%M") if moment else "—"
 
 
+@bp.app_template_filter("hhmmz")
+def hhmmz(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A time with its zone's abbreviation (10:45 CDT): the nurse may be in another zone than the patient."""
+    return moment.astimezone(zone).strftime("%H:%M %Z") if moment else "—"
+
+
 @bp.route("/")
 @allow(*READERS)
 def day():
