@@ -105,3 +105,40 @@ def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
     assert page.locator("[aria-current=step]").count() == 0
     assert problems == {}
     context.close()
+
+
+def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
+    from sqlalchemy import select
+
+    from scheduler.models import VitalSigns
+
+    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "idle.nurse@example.org", PASSWORD)
+    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    context, page = new_page(browser, live_server, viewport=SMALL_PHONE)
+    log_in(page, "idle.nurse@example.org", PASSWORD)
+    page.goto(f"/rounds/visits/{visit_id}")
+    form = page.locator("form#vitals")
+    form.get_by_label("Taken at", exact=True).fill(at(85))
+    form.get_by_label("Pulse (/min)", exact=True).fill("83")
+
+    page.reload()  # or the phone closed the tab: the draft comes back
+    assert form.get_by_label("Pulse (/min)", exact=True).input_value() == "83"
+    assert "Not saved yet" in form.inner_text()
+
+    # Idle past the limit: the server no longer honours the session (an expired signed cookie
+    # is refused exactly like a missing one; tests/web/test_rounds_idle.py lets it expire).
+    context.clear_cookies()
+    form.get_by_role("button", name="Save vital signs").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Your session ended; your entry is kept").is_visible()
+    assert "83" in page.locator(".kept-entry").inner_text()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in and save").click()
+    page.wait_for_load_state()
+    assert any("Vital signs recorded" in text for text in page.locator(".flash").all_inner_texts())
+    with live_server.engine().connect() as conn:
+        pulses = conn.scalars(select(VitalSigns.pulse_bpm).where(VitalSigns.visit_id == visit_id)).all()
+    assert pulses == [83]
+    drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('rounds-draft:'))")
+    assert drafts == []
+    context.close()

@@ -7,7 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from scheduler.web.helpers import choices
@@ -99,3 +102,19 @@ class AmendForm(FlaskForm):
 
 class CompleteForm(FlaskForm):
     pass
+
+
+# An entry carried through re-authentication: the largest form has 9 fields; texts are capped
+# by the operations at 4,000 characters.
+MAX_CARRIED_FIELDS = 20
+MAX_CARRIED_CHARS = 4000
+
+
+class ResumeForm(FlaskForm):
+    """The password again after an idle logout; the entry typed before it rides along."""
+
+    email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password", "autofocus": True})
+    resume_to = HiddenField()
