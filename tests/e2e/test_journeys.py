@@ -183,12 +183,12 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
         submit_form(page, step, fields, button)
 
     submit("vitals", {"Moment": "baseline", "Taken at": at(0), "Systolic BP (mmHg)": "118", "Diastolic BP (mmHg)": "76",
-                      "Pulse (/min)": "72", "Temperature (°C)": "36.8", "Respiratory rate (/min)": "16",
+                      "Pulse (/min)": "72", "Temperature": "36.8", "Respiratory rate (/min)": "16",
                       "SpO2 (%)": "98"}, "Save vital signs")
     submit("start", {"Infusion started at": at(5)}, "Start")
     submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down or pause)": "Headache, flushing"},
            "Save rate change")
-    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken": "Paused; acetaminophen given"},
+    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken (rate, medications, who was called)": "Paused; acetaminophen given"},
            "Save reaction")
     submit("rate", {"Change": "resume", "At": at(35), "New rate (mL/hr; empty for a pause)": str(first_rate)},
            "Save rate change")

@@ -82,7 +82,7 @@ def test_a_documented_infusion_round_trip(nurse_visit, session):
     client, visit, now = nurse_visit
     start = now - timedelta(minutes=10)
     assert post(client, visit, "vitals", phase="baseline", taken_at=local(start - timedelta(minutes=5)),
-                systolic_mmhg="128", diastolic_mmhg="80", pulse_bpm="72", temperature_c="38.4").status_code == 302
+                systolic_mmhg="128", diastolic_mmhg="80", pulse_bpm="72", temperature="38.4").status_code == 302
     assert post(client, visit, "start", at=local(start)).status_code == 302
     page = client.get(f"/rounds/visits/{visit.id}").get_data(as_text=True)
     assert f"actual start ({start.astimezone(CHICAGO):%H:%M}" in page
@@ -92,7 +92,7 @@ def test_a_documented_infusion_round_trip(nurse_visit, session):
     assert "Remaining ramp after the change" in page and "Paused." in page and "Expected end" in page
     assert 'class="series-actual"' in page and 'class="series-projected"' in page
     assert post(client, visit, "rate", kind="resume", at=local(now), rate_ml_per_hr="48").status_code == 302
-    assert post(client, visit, "reaction", at=local(now - timedelta(minutes=2)), reaction_type="chills",
+    assert post(client, visit, "reaction", at=local(now - timedelta(minutes=2)), reaction_type="Chills or rigors",
                 severity="mild", action_taken="paused 2 min").status_code == 302
     lot_id = session.scalar(select(VialLot.id).where(VialLot.lot_number == "OCT-EARLY"))
     session.commit()  # end the test's read transaction: SQLite lets one writer in at a time

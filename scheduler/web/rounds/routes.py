@@ -10,6 +10,7 @@ typed, and rolls back only itself.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from urllib.parse import urlsplit
@@ -84,6 +85,14 @@ def hhmm(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%H:%M") if moment else "—"
 
 
+@bp.app_template_filter("temperature")
+def temperature(value_c) -> str:
+    """Stored in °C, shown in both units: the nurse may think in either."""
+    if value_c is None:
+        return ""
+    return f"{Decimal(str(value_c)).quantize(forms.TENTH)} °C ({forms.fahrenheit(value_c)} °F)"
+
+
 @bp.app_template_filter("hhmmz")
 def hhmmz(moment: datetime | None, zone: ZoneInfo) -> str:
     """A time with its zone's abbreviation (10:45 CDT): the nurse may be in another zone than the patient."""
@@ -127,7 +136,7 @@ def _document(visit_id: int, step: str, form):
     # Her own visit only (NotFound -> 404, no data); the operation audits the change.
     visit = require_visit_access(db, current_user, visit_id, now=now)
     zone = ZoneInfo(visit.patient.timezone)
-    _lot_choices(db, visit, form)
+    _dynamic_choices(db, visit, form)
     if form.validate():
         try:
             moment = _moment(form, time_field, zone)
@@ -228,6 +237,8 @@ def _moment(form, time_field: str | None, zone: ZoneInfo) -> datetime | None:
 def _show_error(form, exc: DocumentationError) -> None:
     placed = False
     for name, message in exc.errors.items():
+        if hasattr(form, "error_for"):
+            name, message = form.error_for(name, message)
         if name in form._fields:
             form[name].errors = [*form[name].errors, message]
             placed = True
@@ -235,7 +246,18 @@ def _show_error(form, exc: DocumentationError) -> None:
         form.form_errors.append(str(exc))
 
 
-def _lot_choices(db, visit, form) -> None:
+# The pick-list when the organisation's protocol file has no [reactions] section.
+WITHOUT_PROTOCOL = ("Reaction (describe it in the action taken)",)
+
+
+def reaction_protocol():
+    return current_app.extensions["catalog_source"].get().protocol.reactions
+
+
+def _dynamic_choices(db, visit, form) -> None:
+    if isinstance(form, forms.ReactionForm):
+        protocol = reaction_protocol()
+        form.reaction_type.choices = choices((name, name) for name in (protocol.types if protocol else WITHOUT_PROTOCOL))
     if isinstance(form, forms.LotForm):
         product = (visit.plan or {}).get("product")
         lots = db.scalars(select(VialLot).where(VialLot.product_id == product, VialLot.quantity > 0)
@@ -257,7 +279,7 @@ def _render(visit_id: int, *, bound: dict | None = None, status: int = 200):
             form = (bound or {}).get(step) or form_class(formdata=None, prefix=step)
             if time_field and form[time_field].data is None:
                 form[time_field].data = local_now
-            _lot_choices(db, visit, form)
+            _dynamic_choices(db, visit, form)
             step_forms[step] = form
         _defaults(step_forms, sheet, doc, bound or {})
     card = card_for(db, visit)
@@ -265,7 +287,7 @@ def _render(visit_id: int, *, bound: dict | None = None, status: int = 200):
     authors = {u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
     db.commit()  # the audit row of this read
     return render_template("rounds/visit.html", visit=visit, card=card, doc=doc, sheet=sheet, forms=step_forms,
-                           authors=authors, now=now), status
+                           authors=authors, now=now, reactions=reaction_protocol()), status
 
 
 def _defaults(step_forms, sheet, doc, bound) -> None:
