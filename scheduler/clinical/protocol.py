@@ -8,7 +8,8 @@ rate above the label maximum (the ramp clips to it regardless); it decides only:
 - how the rate climbs when the label says "increase gradually" (a factor every N minutes),
 - the at-risk cap where the label says only "minimum infusion rate practicable",
 - the visit settings (pre-infusion time, observation, session limit, pump resolution,
-  rounding tolerance).
+  rounding tolerance),
+- what the nurse does for an infusion reaction, by severity (optional section).
 
 Every value is validated on load; the error names the file, the product and the field.
 """
@@ -73,6 +74,27 @@ class Settings:
     rounding_max_deviation_pct: Decimal
 
 
+REACTION_SEVERITIES = ("mild", "moderate", "severe")
+MAX_REACTION_TYPE_CHARS = 60  # the reaction_type column
+
+
+@dataclass(frozen=True)
+class ReactionAction:
+    """What to do for one severity: the rate, the medications, whom to call, and the source."""
+
+    rate: str
+    medications: str
+    call: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ReactionProtocol:
+    source: str
+    types: tuple[str, ...]  # the reaction form's pick-list
+    actions: Mapping[str, ReactionAction]  # severity -> what to do
+
+
 @dataclass(frozen=True)
 class Protocol:
     name: str
@@ -83,6 +105,8 @@ class Protocol:
     overrides: Mapping[tuple[str, str], RampProtocol]
     # What reminders tell the patient to do before a visit; None: the shipped advice.
     patient_advice: PatientAdvice | None = None
+    # None when the organisation's file has no [reactions] section: the page says so.
+    reactions: ReactionProtocol | None = None
 
     def ramp_for(self, product_id: str, indication: str) -> RampProtocol:
         return self.overrides.get((product_id, indication), self.ramp)
@@ -91,7 +115,7 @@ class Protocol:
 def load_protocol(path: Path, products: Mapping[str, Product]) -> tuple[bytes, Protocol]:
     raw, data = read_toml(path)
     root = Table(data, path)
-    root.only({"protocol", "ramp", "settings", "products", "patient_advice"})
+    root.only({"protocol", "ramp", "settings", "products", "patient_advice", "reactions"})
     header = root.sub("protocol")
     header.only({"name", "source"})
     header.text("source")
@@ -105,8 +129,27 @@ def load_protocol(path: Path, products: Mapping[str, Product]) -> tuple[bytes, P
         settings=_read_settings(root.sub("settings")),
         overrides=overrides,
         patient_advice=read_patient_advice(root.sub("patient_advice")) if root.has("patient_advice") else None,
+        reactions=_read_reactions(root.sub("reactions")) if root.has("reactions") else None,
     )
     return raw, protocol
+
+
+def _read_reactions(table: Table) -> ReactionProtocol:
+    table.only({"source", "types", *REACTION_SEVERITIES})
+    types = table.data.get("types")
+    if not isinstance(types, list) or not types:
+        raise table.error("types", "must be a non-empty list of reaction names")
+    for name in types:
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_REACTION_TYPE_CHARS:
+            raise table.error("types", f"each reaction name must be text of 1 to {MAX_REACTION_TYPE_CHARS} characters, "
+                                       f"got {name!r}")
+    actions = {}
+    for severity in REACTION_SEVERITIES:
+        step = table.sub(severity)
+        step.only({"rate", "medications", "call", "source"})
+        actions[severity] = ReactionAction(step.text("rate"), step.text("medications"), step.text("call"),
+                                           step.text("source"))
+    return ReactionProtocol(table.text("source"), tuple(name.strip() for name in types), actions)
 
 
 def _read_ramp(table: Table, base: RampProtocol | None) -> RampProtocol:

@@ -172,6 +172,21 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def submit_form(page, step: str, fields: dict, button: str) -> None:
+    """Fill one documentation form of the visit page by its labels, send it, expect no error."""
+    form = page.locator(f"form#{step}")
+    for label, value in fields.items():
+        control = form.get_by_label(label, exact=True)
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    form.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    errors = page.locator(".errors, .flash-error")
+    assert errors.count() == 0, errors.all_inner_texts()
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from scheduler.models import Patient, VialLot, Visit
-from tests.e2e.conftest import DESKTOP, PHONE, axe_violations, log_in, new_page, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, axe_violations, log_in, new_page, screenshot, submit_form
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +141,7 @@ def test_login_works_with_the_keyboard_alone(browser, live_server):
     context.close()
 
 
-def _nurse_with_a_visit_running_now(live_server):
+def _nurse_with_a_visit_running_now(live_server, email="journey.nurse@example.org", password="journey nurse password"):
     """A nurse of her own (so no demo visit is in the way at whatever hour CI runs) with a
     visit that began 90 minutes ago: the documentation times below are all in the past."""
     from datetime import datetime, timezone
@@ -155,7 +155,7 @@ def _nurse_with_a_visit_running_now(live_server):
 
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     with Session(live_server.engine()) as session:
-        user = make_user(session, role="nurse", email="journey.nurse@example.org", password="journey nurse password")
+        user = make_user(session, role="nurse", email=email, password=password)
         nurse = make_nurse(session, user=user, first_name="Jules")
         patient = make_patient(session, first_name="Rosa", last_name="Journey", weight_kg=60, height_cm=165)
         order = make_order(session, patient=patient, product=make_product(session), days=1, earliest_start=now.date())
@@ -185,25 +185,15 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
     screenshot(page, "nurse-visit-ramp-phone")
 
     def submit(step: str, fields: dict, button: str) -> None:
-        form = page.locator(f"form#{step}")
-        for label, value in fields.items():
-            control = form.get_by_label(label, exact=True)
-            if control.evaluate("e => e.tagName") == "SELECT":
-                control.select_option(value)
-            else:
-                control.fill(value)
-        form.get_by_role("button", name=button).click()
-        page.wait_for_load_state()
-        errors = page.locator(".errors, .flash-error")
-        assert errors.count() == 0, errors.all_inner_texts()
+        submit_form(page, step, fields, button)
 
     submit("vitals", {"Moment": "baseline", "Taken at": at(0), "Systolic BP (mmHg)": "118", "Diastolic BP (mmHg)": "76",
-                      "Pulse (/min)": "72", "Temperature (°C)": "36.8", "Respiratory rate (/min)": "16",
+                      "Pulse (/min)": "72", "Temperature": "36.8", "Respiratory rate (/min)": "16",
                       "SpO2 (%)": "98"}, "Save vital signs")
     submit("start", {"Infusion started at": at(5)}, "Start")
     submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down, pause or step up early)": "Headache, flushing"},
            "Save rate change")
-    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken": "Paused; acetaminophen given"},
+    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken (rate, medications, who was called)": "Paused; acetaminophen given"},
            "Save reaction")
     submit("rate", {"Change": "resume", "At": at(35), "New rate (mL/hr; empty for a pause)": str(first_rate)},
            "Save rate change")

@@ -188,6 +188,9 @@ TABLE: list[Rule] = [
     Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
     Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
     Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),
+    # Re-authentication after an idle logout, carrying the entry typed before it: public (the
+    # caller has no session by definition); it saves only after the password is checked.
+    Rule("rounds.resume", "POST", "/rounds/resume", PUBLIC),
     Rule("api.openapi", "GET", "/api/v1/openapi.json", PUBLIC),
     Rule("api.products", "GET", "/api/v1/products", API_CLINICAL),
     Rule("api.plan", "POST", "/api/v1/plan", API_CLINICAL),

@@ -71,27 +71,44 @@ def login():
         return render_template("auth/setup_needed.html")
     form = LoginForm()
     if form.validate_on_submit():
-        db = get_session()
-        now = utcnow()
-        source_ip = request.remote_addr or "unknown"
-        if _throttled(db, form.email.data, source_ip, actor=None, action="login_throttled", now=now):
-            # Not counted and not checked: the password is never evaluated while throttled.
-            form.password.errors.append(_throttled_message("failed logins"))
-            return render_template("auth/login.html", form=form), 429
-        user = authenticate(db, form.email.data, form.password.data, now=now)
-        if user is None:
-            _wrong_password(db, form.email.data, source_ip, actor=None, action="login_failed", now=now)
-            form.password.errors.append(GENERIC_LOGIN_FAILURE)
-            return render_template("auth/login.html", form=form), 401
-        audit.record(db, actor=user, action="login", object_type="session", now=now)
-        db.commit()
-        # A fresh session at login: nothing an attacker planted before login survives.
-        session.clear()
-        session.permanent = True
-        login_user(user)
-        security.mark_login(now)
+        try:
+            attempt_login(form.email.data, form.password.data)
+        except LoginRefused as exc:
+            form.password.errors.append(str(exc))
+            return render_template("auth/login.html", form=form), exc.status
         return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+class LoginRefused(Exception):
+    """Wrong email or password, or throttled; the message is fit for the form."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def attempt_login(email: str, password: str):
+    """Check the password under the throttle, audit, and start a fresh session; the user, or
+    LoginRefused. Shared by the login page and the nurse's re-authentication after idle."""
+    db = get_session()
+    now = utcnow()
+    source_ip = request.remote_addr or "unknown"
+    if _throttled(db, email, source_ip, actor=None, action="login_throttled", now=now):
+        # Not counted and not checked: the password is never evaluated while throttled.
+        raise LoginRefused(_throttled_message("failed logins"), 429)
+    user = authenticate(db, email, password, now=now)
+    if user is None:
+        _wrong_password(db, email, source_ip, actor=None, action="login_failed", now=now)
+        raise LoginRefused(GENERIC_LOGIN_FAILURE, 401)
+    audit.record(db, actor=user, action="login", object_type="session", now=now)
+    db.commit()
+    # A fresh session at login: nothing an attacker planted before login survives.
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    security.mark_login(now)
+    return user
 
 
 @bp.route("/logout", methods=["POST"])
