@@ -20,7 +20,7 @@ from scheduler.clinical import plan_to_dict
 from scheduler.models import Patient, Product, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
-from scheduler.operations.access import record_change
+from scheduler.operations.access import STAFF, record_change, require_role
 from scheduler.operations.orders import OrderInput, check_order_input
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.visits import (SchedulingConflict, _check, _flush_or_conflict, _lock_for_booking, _lock_visits,
@@ -158,6 +158,7 @@ def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, 
     """Change an order and re-plan it. Each booked (not yet started) visit is checked again
     at its time with the new plan's length: those that still hold are kept and carry the
     new plan; the others are cancelled and named, so their days can be booked again."""
+    require_role(actor, STAFF, doing="change therapy orders")
     order = get_order(session, order_id)
     if order.status != "active":
         raise DomainError(f"Order #{order.id} is {_stored_state(order)}; it can no longer be edited.")
@@ -232,6 +233,7 @@ def _stored_state(order: TherapyOrder) -> str:
 def discontinue_order(session: Session, order_id: int, reason: str, *, actor, now: datetime) -> list[Visit]:
     """Stop an order: its visits still ahead are cancelled (and with them their reminders);
     visits under way or done stay as they are."""
+    require_role(actor, STAFF, doing="discontinue therapy orders")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for discontinuing the order.")
@@ -277,6 +279,7 @@ def can_undo_cancel(visit: Visit, *, now: datetime) -> bool:
 def undo_cancel(session: Session, visit_id: int, *, actor, now: datetime) -> Visit:
     """Book a visit cancelled today again at its time, if every booking rule still allows it
     (raises SchedulingConflict naming what took the slot)."""
+    require_role(actor, STAFF, doing="undo a cancellation")
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.clinical import BookedPlan, PlanFormatError
 from scheduler.clinical.remaining import (
     PAUSE, RESUME, SLOW_DOWN, STEP_UP, STOP, PlannedRamp, RateEvent, infused_ml, planned_ramp_from_plan, pump_setting,
 )
@@ -83,10 +84,18 @@ def rate_events(changes: list[RateChange]) -> list[RateEvent]:
     return [RateEvent(c.at, c.kind, Decimal(str(c.rate_ml_per_hr))) for c in changes]
 
 
-def planned_ramp(visit: Visit) -> PlannedRamp:
-    if not visit.plan or not visit.plan.get("days") or len(visit.plan["days"]) < visit.day_number:
+def booked_plan(visit: Visit) -> BookedPlan:
+    try:
+        plan = BookedPlan.from_dict(visit.plan)
+    except PlanFormatError:
+        plan = None
+    if plan is None or plan.day(visit.day_number) is None:
         raise DocumentationError("This visit has no stored plan; ask the coordinator to rebook it.")
-    return planned_ramp_from_plan(visit.plan, visit.day_number)
+    return plan
+
+
+def planned_ramp(visit: Visit) -> PlannedRamp:
+    return planned_ramp_from_plan(booked_plan(visit), visit.day_number)
 
 
 def _local(visit: Visit, at: datetime) -> str:
@@ -247,7 +256,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
     _open_record(session, visit, running=False)
     # Locked on PostgreSQL so two visits taking the last vials of a lot cannot both succeed.
     lot = session.scalar(select(VialLot).where(VialLot.id == lot_id).with_for_update(key_share=True))
-    if lot is None or lot.product_id != visit.plan.get("product"):
+    if lot is None or lot.product_id != booked_plan(visit).product_id:
         raise DocumentationError("Choose a lot of this visit's product.", "lot_id")
     if lot.expiry_date <= visit.starts_at.astimezone(ZoneInfo(visit.patient.timezone)).date():
         raise DocumentationError(f"Lot {lot.lot_number} expired on {lot.expiry_date.isoformat()}; do not use it.", "lot_id")
@@ -257,7 +266,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
         raise DocumentationError(f"Stock shows only {lot.quantity} vial(s) of lot {lot.lot_number}; check the lot number.",
                                  "vials_used")
     waste = Decimal(str(waste_ml or 0))
-    vial_ml = Decimal(str(lot.size_g)) * 1000 / Decimal(str(visit.plan["concentration_mg_per_ml"]))
+    vial_ml = Decimal(str(lot.size_g)) * 1000 / booked_plan(visit).concentration_mg_per_ml
     if waste < 0 or waste > vial_ml * vials_used:
         raise DocumentationError(f"Waste must be between 0 and {vial_ml.normalize()} mL per vial of this lot.", "waste_ml")
     usage = LotUsage(visit_id=visit.id, lot_id=lot.id, vials_used=vials_used, waste_ml=float(waste), recorded_by_id=actor.id)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from scheduler.clinical import BookedDay, BookedPlan
 from scheduler.models import Patient, TherapyOrder
 from scheduler.operations import DomainError
 from scheduler.operations.access import record_change
@@ -40,16 +41,16 @@ def require_iga_result(order: TherapyOrder, patient: Patient) -> None:
         "its date on the patient, or a clinician's acknowledgement with a reason on the order.")
 
 
-def too_long_days(plan: dict, max_session_min: int) -> list[dict]:
-    return [day for day in plan["days"] if day["visit_min"] > max_session_min]
+def too_long_days(plan: dict, max_session_min: int) -> list[BookedDay]:
+    return [day for day in BookedPlan.from_dict(plan).days if day.visit_min > max_session_min]
 
 
 def require_session_fits(order: TherapyOrder, plan: dict, max_session_min: int) -> None:
     long_days = too_long_days(plan, max_session_min)
     if not long_days or (order.long_session_reason or "").strip():
         return
-    longest = max(day["visit_min"] for day in long_days)
-    days = ", ".join(str(day["day"]) for day in long_days)
+    longest = max(day.visit_min for day in long_days)
+    days = ", ".join(str(day.day_number) for day in long_days)
     raise NeedsClinicalRecord(
         f"The visit of day {days} lasts {longest / 60:.1f} h, over the {max_session_min / 60:g}-h session limit. "
         "Split the course over more days (a new regimen: a prescriber must confirm it) or record on the order "

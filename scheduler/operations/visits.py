@@ -21,11 +21,11 @@ from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_
 from scheduler.booking.slots import SkippedDay, Slot, SlotRequest, skipped_days, suggest_slots
 from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler import wording
-from scheduler.clinical import plan_to_dict
+from scheduler.clinical import BookedPlan, plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, overlapping
 from scheduler.operations import DomainError, NotFound, labs, reminders
-from scheduler.operations.access import record_change
+from scheduler.operations.access import STAFF, record_change, require_role
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.safety import pre_booking_checks
 
@@ -159,7 +159,7 @@ def course_plan(session: Session, catalog, order: TherapyOrder, patient: Patient
     booked days carry (fixed at booking), else the plan the order gets on `on`."""
     booked = session.scalars(select(Visit).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
                              .order_by(Visit.day_number).limit(1)).first()
-    if booked is not None and len(booked.plan.get("days", ())) >= order.days:
+    if booked is not None and len(BookedPlan.from_dict(booked.plan).days) >= order.days:
         return booked.plan, booked.catalog_version
     return plan_to_dict(plan_for_order(catalog, order, patient, on=on)), catalog.version
 
@@ -194,7 +194,7 @@ def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime
     preferred = (patient.preferred_start, patient.preferred_end) if patient.preferred_start and patient.preferred_end else None
     request = SlotRequest(
         patient_id=patient.id, place=Point(patient.lat, patient.lon), patient_zone=zone,
-        visit_mins=tuple(float(plan["days"][n - 1]["visit_min"]) for n in days), window=(first, last),
+        visit_mins=tuple(float(BookedPlan.from_dict(plan).day(n).visit_min) for n in days), window=(first, last),
         preferred_hours=preferred, not_before=now, day_numbers=days,
     )
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
@@ -269,6 +269,7 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
                 actor, now: datetime) -> list[Visit]:
     """Book every day of the order's course (or only `days` of it: a cancelled or unbooked
     day booked again) with one nurse at the same local time: all or none."""
+    require_role(actor, STAFF, doing="book visits")
     order = get_order(session, order_id)
     if order.status != "active":
         state = "discontinued" if order.status == "cancelled" else order.status
@@ -290,7 +291,7 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
                                              first_start.astimezone(ZoneInfo(patient.timezone)).date())
     pre_booking_checks(order, patient, plan_json, catalog.settings.max_session_min)
     proposals = _check(session, order, nurse, patient, first_start,
-                       [float(plan_json["days"][n - 1]["visit_min"]) for n in wanted], day_numbers=wanted)
+                       [float(BookedPlan.from_dict(plan_json).day(n).visit_min) for n in wanted], day_numbers=wanted)
     visits = [
         Visit(order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=p.day_number,
               starts_at=p.starts_at, ends_at=p.ends_at, catalog_version=catalog_version, plan=plan_json,
@@ -323,6 +324,7 @@ def _series_from(session: Session, visit: Visit, scope: str) -> list[Visit]:
 def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nurse_id: int | None = None,
                      scope: str = "one", actor, now: datetime) -> list[Visit]:
     """Move one visit, or it and the rest of its series (same local time on consecutive days)."""
+    require_role(actor, STAFF, doing="move visits")
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")
@@ -358,6 +360,7 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
 
 
 def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "one", actor, now: datetime) -> list[Visit]:
+    require_role(actor, STAFF, doing="cancel visits")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")

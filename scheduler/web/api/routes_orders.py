@@ -21,8 +21,8 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.serialize import course_day_json, order_json, slot_json, visit_json
 from scheduler.web.helpers import catalog
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 # Suggestions are ranked; past the first few dozen they are no better than booking by hand.
 MAX_SUGGESTIONS = 50
 

@@ -17,8 +17,8 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.errors import ApiError
 from scheduler.web.api.serialize import patient_json, patient_summary_json
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "postal_code", "timezone", "phone", "email",
                "preferred_channel", "iga_status", "allergies", "notes")
 FLAGS = ("email_consent", "sms_consent", "risk_renal", "risk_thrombotic", "risk_cardiac")

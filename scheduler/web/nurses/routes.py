@@ -15,11 +15,11 @@ from scheduler.web.access import allow
 from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
 from scheduler.web.nurses.forms import AbsenceForm, NewNurseForm, NurseForm, RemoveAbsenceForm
 from scheduler.web.replans.absence_views import record_absence_from_form
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("nurses", __name__, url_prefix="/nurses")
 bp.add_app_template_filter(in_zone, "in_zone")
 
-STAFF = ("coordinator", "admin")
 # A new nurse's usual week until the coordinator says otherwise: weekdays, 8 to 5.
 DEFAULT_WEEK = {**{f"start_{d}": time(8) for d in range(5)}, **{f"end_{d}": time(17) for d in range(5)}}
 

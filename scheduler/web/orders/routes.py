@@ -26,6 +26,7 @@ from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm, OrderReasonsForm
 from scheduler.web.converters import id_arg
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 # Codes (conflicts, plan warnings, hard stops) in words on every page; the code is the tooltip.
@@ -37,7 +38,6 @@ def product_name(product_id: str) -> str:
     """A product's name from the catalog (the id only if the catalog no longer has it)."""
     product = catalog().products.get(product_id)
     return product.name if product else product_id
-STAFF = ("coordinator", "admin")
 
 
 def product_choices(indication: str) -> list[tuple[str, str]]:

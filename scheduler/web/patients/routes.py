@@ -16,11 +16,11 @@ from scheduler.operations.patients import add_weight, create_patient, search_pat
 from scheduler.web.access import ALL_ROLES, allow
 from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 bp.add_app_template_filter(in_zone, "in_zone")
 
-STAFF = ("coordinator", "admin")
 PER_PAGE = 25
 
 

@@ -18,9 +18,9 @@ from scheduler.operations.visits import SchedulingConflict, cancel_visit, resche
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, catalog, nurse_choices, checked_local_datetime
 from scheduler.web.orders.forms import CancelForm, RescheduleForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
-STAFF = ("coordinator", "admin")
 # Ranked alternatives offered on the visit page for moving it.
 RESCHEDULE_SUGGESTIONS = 5
 

@@ -105,7 +105,7 @@ def test_course_beyond_the_label_never_plans_without_a_reason(dose, days, produc
     beyond = (dose * days > rule.labelled_total_max_g_per_kg or days > rule.labelled_max_days
               or dose > rule.labelled_max_daily_g_per_kg)
     try:
-        plan = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40))
+        plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40))
     except ClinicalRuleViolation as refused:
         assert beyond and refused.code in {"prescriber_override_required", "pump_rate_below_resolution"}
         return
