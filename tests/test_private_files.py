@@ -48,7 +48,7 @@ def test_the_worker_makes_its_files_private_too(open_umask, tmp_path, monkeypatc
     monkeypatch.setattr(worker.signal, "signal", lambda *args: None)
     config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}", "SECRET_KEY": "x" * 32,
               "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "REMINDER_BATCH_SIZE": 5, "REMINDER_LEASE_SECONDS": 60,
-              "REMINDER_MAX_ATTEMPTS": 3}
+              "REMINDER_MAX_ATTEMPTS": 3, "PROTOCOL_FILE": str(tmp_path / "protocol.toml")}
     worker.run_worker(config, str(tmp_path))
     (tmp_path / "written-after-start").touch()
     assert mode(tmp_path / "written-after-start") == 0o600

@@ -21,7 +21,7 @@ from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_
 from scheduler.booking.slots import SkippedDay, Slot, SlotRequest, skipped_days, suggest_slots
 from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler import wording
-from scheduler.clinical import BookedPlan, plan_to_dict
+from scheduler.clinical import BookedPlan, PlanFormatError, plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, overlapping
 from scheduler.operations import DomainError, NotFound, labs, reminders
@@ -159,9 +159,16 @@ def course_plan(session: Session, catalog, order: TherapyOrder, patient: Patient
     booked days carry (fixed at booking), else the plan the order gets on `on`."""
     booked = session.scalars(select(Visit).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
                              .order_by(Visit.day_number).limit(1)).first()
-    if booked is not None and len(BookedPlan.from_dict(booked.plan).days) >= order.days:
+    if booked is not None and _readable_days(booked.plan) >= order.days:
         return booked.plan, booked.catalog_version
     return plan_to_dict(plan_for_order(catalog, order, patient, on=on)), catalog.version
+
+
+def _readable_days(stored: dict) -> int:
+    try:
+        return len(BookedPlan.from_dict(stored).days)
+    except PlanFormatError:
+        return 0  # none this version can read: the course is planned again
 
 
 def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10,

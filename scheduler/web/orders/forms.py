@@ -43,6 +43,7 @@ class OrderForm(FlaskForm):
         "Platelet check before day 2: threshold (x10^9/L)", validators=[Optional(), NumberRange(min=1, max=1000)],
         description="Leave empty for no check. Gamunex-C and Privigen ITP labels allow withholding day 2 "
                     "after an adequate platelet rise at 24 hours.")
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class OrderReasonsForm(FlaskForm):
@@ -51,7 +52,6 @@ class OrderReasonsForm(FlaskForm):
     prescriber_override_reason = OrderForm.prescriber_override_reason
     iga_ack_reason = OrderForm.iga_ack_reason
     long_session_reason = OrderForm.long_session_reason
-    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class BookForm(FlaskForm):
