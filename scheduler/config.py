@@ -54,6 +54,11 @@ ENV_SETTINGS: dict[str, str | None] = {
 PRIVATE_UMASK = 0o077
 
 
+# Where `flask run` serves by default: what emailed links and calendar UIDs use when
+# PUBLIC_BASE_URL is not set (`run-all` passes the address it actually serves).
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
 def make_new_files_private() -> None:
     os.umask(PRIVATE_UMASK)
 

@@ -31,6 +31,8 @@ class Visit(Base):
         Index("ix_visits_order_day", "order_id", "day_number"),
         # Windows over every nurse (calendar, dashboard); see `overlapping` below.
         Index("ix_visits_starts", "starts_at"),
+        # The dashboard's past visits nobody documented: the few not completed, not all history.
+        Index("ix_visits_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

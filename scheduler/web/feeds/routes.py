@@ -15,6 +15,7 @@ from scheduler.web.database import get_session
 from scheduler.web.feeds.forms import NewFeedForm, RevokeFeedForm
 from scheduler.web.helpers import catalog
 from scheduler.web.helpers import public_base_url
+from scheduler.config import LOCAL_BASE_URL  # the UIDs match those of the emailed invitations
 
 bp = Blueprint("feeds", __name__)
 # A calendar app may keep the feed this long before asking again (and then with its ETag).
@@ -69,7 +70,7 @@ def feed_ics(token: str):
     owner = feed_owner(db, token, now=now)
     if owner is None:
         abort(404)
-    name, entries = feed_entries(db, owner, now=now, domain=uid_domain(current_app.config["PUBLIC_BASE_URL"]),
+    name, entries = feed_entries(db, owner, now=now, domain=uid_domain(current_app.config["PUBLIC_BASE_URL"] or LOCAL_BASE_URL),
                                  advice=advice_of(catalog().protocol))
     db.commit()  # the audit rows of this read
     response = Response(feed(entries, name=name, stamp=now), mimetype="text/calendar")
