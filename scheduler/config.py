@@ -32,7 +32,9 @@ ENV_SETTINGS: dict[str, str | None] = {
     "SMS_ACCOUNT_SID": "",
     "SMS_AUTH_TOKEN": "",  # also checks the signature of inbound STOP / START webhooks
     "SMS_FROM": "",
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # for links in emails and the webhook signature
+    # For links in emails and the webhook signature. Empty: the address actually served (the
+    # request's host for the web app; `run-all` hands its --host/--port to the worker).
+    "PUBLIC_BASE_URL": "",
     "REMINDER_LEASE_SECONDS": "120",  # a claimed reminder not marked sent by then is due again
     "REMINDER_MAX_ATTEMPTS": "5",
     "REMINDER_BATCH_SIZE": "50",

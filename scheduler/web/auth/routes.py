@@ -12,6 +12,7 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import audit
 from scheduler.operations.accounts import InvalidAccount, WrongPassword, authenticate, change_password, end_all_sessions
+from scheduler.operations.setup import is_set_up
 from scheduler.operations.login_throttle import ThrottleLimits, is_throttled, record_failure
 from scheduler.web import security
 from scheduler.web.access import ALL_ROLES, allow, public
@@ -54,34 +55,60 @@ def _wrong_password(db, email: str, source_ip: str, *, actor, action: str, now) 
     db.commit()
 
 
+def _installation_set_up() -> bool:
+    if not current_app.extensions.get("installation_set_up"):  # once true, it stays true
+        current_app.extensions["installation_set_up"] = is_set_up(get_session())
+    return current_app.extensions["installation_set_up"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
+    if request.method == "GET" and not _installation_set_up():
+        # Nobody could log in: say what to run on the server instead of a login that cannot work.
+        return render_template("auth/setup_needed.html")
     form = LoginForm()
     if form.validate_on_submit():
-        db = get_session()
-        now = utcnow()
-        source_ip = request.remote_addr or "unknown"
-        if _throttled(db, form.email.data, source_ip, actor=None, action="login_throttled", now=now):
-            # Not counted and not checked: the password is never evaluated while throttled.
-            form.password.errors.append(_throttled_message("failed logins"))
-            return render_template("auth/login.html", form=form), 429
-        user = authenticate(db, form.email.data, form.password.data, now=now)
-        if user is None:
-            _wrong_password(db, form.email.data, source_ip, actor=None, action="login_failed", now=now)
-            form.password.errors.append(GENERIC_LOGIN_FAILURE)
-            return render_template("auth/login.html", form=form), 401
-        audit.record(db, actor=user, action="login", object_type="session", now=now)
-        db.commit()
-        # A fresh session at login: nothing an attacker planted before login survives.
-        session.clear()
-        session.permanent = True
-        login_user(user)
-        security.mark_login(now)
+        try:
+            attempt_login(form.email.data, form.password.data)
+        except LoginRefused as exc:
+            form.password.errors.append(str(exc))
+            return render_template("auth/login.html", form=form), exc.status
         return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+class LoginRefused(Exception):
+    """Wrong email or password, or throttled; the message is fit for the form."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def attempt_login(email: str, password: str):
+    """Check the password under the throttle, audit, and start a fresh session; the user, or
+    LoginRefused. Shared by the login page and the nurse's re-authentication after idle."""
+    db = get_session()
+    now = utcnow()
+    source_ip = request.remote_addr or "unknown"
+    if _throttled(db, email, source_ip, actor=None, action="login_throttled", now=now):
+        # Not counted and not checked: the password is never evaluated while throttled.
+        raise LoginRefused(_throttled_message("failed logins"), 429)
+    user = authenticate(db, email, password, now=now)
+    if user is None:
+        _wrong_password(db, email, source_ip, actor=None, action="login_failed", now=now)
+        raise LoginRefused(GENERIC_LOGIN_FAILURE, 401)
+    audit.record(db, actor=user, action="login", object_type="session", now=now)
+    db.commit()
+    # A fresh session at login: nothing an attacker planted before login survives.
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    security.mark_login(now)
+    return user
 
 
 @bp.route("/logout", methods=["POST"])

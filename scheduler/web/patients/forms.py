@@ -61,6 +61,7 @@ class PatientForm(FlaskForm):
     preferred_end = TimeField("Preferred visit start, until", validators=[Optional()])
 
     iga_status = SelectField("IgA status", choices=IGA_CHOICES, validate_choice=False)
+    iga_tested_on = DateField("IgA tested on", validators=[Optional()])
     risk_renal = BooleanField("Renal risk (dysfunction, diabetes, nephrotoxic drugs)")
     risk_thrombotic = BooleanField("Thrombosis risk")
     risk_cardiac = BooleanField("Cardiac risk (volume overload)")
