@@ -3,7 +3,7 @@ rows of a proposal to apply."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
