@@ -13,7 +13,7 @@ from scheduler.operations.feeds import active_feed, entries_etag, feed_entries, 
 from scheduler.web.access import allow, public
 from scheduler.web.database import get_session
 from scheduler.web.feeds.forms import NewFeedForm, RevokeFeedForm
-from scheduler.web.helpers import catalog
+from scheduler.web.helpers import catalog, public_base_url
 
 bp = Blueprint("feeds", __name__)
 # A calendar app may keep the feed this long before asking again (and then with its ETag).
@@ -24,7 +24,7 @@ def _page(plain: str | None = None, status: int = 200):
     db = get_session()
     url = None
     if plain:
-        url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{url_for('feeds.feed_ics', token=plain)}"
+        url = f"{public_base_url()}{url_for('feeds.feed_ics', token=plain)}"
     return render_template("feeds/link.html", feed=active_feed(db, current_user), url=url,
                            webcal=url and "webcal://" + url.split("://", 1)[1], new_form=NewFeedForm(formdata=None),
                            revoke_form=RevokeFeedForm(formdata=None)), status
