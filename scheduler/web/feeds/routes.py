@@ -13,8 +13,7 @@ from scheduler.operations.feeds import active_feed, entries_etag, feed_entries, 
 from scheduler.web.access import allow, public
 from scheduler.web.database import get_session
 from scheduler.web.feeds.forms import NewFeedForm, RevokeFeedForm
-from scheduler.web.helpers import catalog
-from scheduler.web.helpers import public_base_url
+from scheduler.web.helpers import catalog, public_base_url
 from scheduler.config import LOCAL_BASE_URL  # the UIDs match those of the emailed invitations
 
 bp = Blueprint("feeds", __name__)
