@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.geocoding import GeocodingService
-from scheduler.models import Patient
+from scheduler.models import Nurse, Patient
 from tests.unit import test_geocoding
 from tests.web.api_support import Api, make_token
 from tests.web.pages import error_beside
@@ -135,3 +135,42 @@ def test_api_names_the_field_of_an_address_it_cannot_place(app, client, session)
     response = api.post("/patients", json=body)
     assert response.status_code == 422
     assert "not in the ZIP data" in response.get_json()["error"]["fields"]["postal_code"]
+
+
+def nurse_form(**overrides) -> dict:
+    data = dict(first_name="Ana", last_name="Ruiz", phone="(773) 555-0142", timezone="America/Chicago",
+                home_address="1 Main St", home_city="Chicago", home_state="IL", home_postal_code="60601",
+                home_lat="", home_lon="", max_visits_per_day="2", email="ana@agency.example", full_name="Ana Ruiz",
+                password="temporary password 1", start_0="08:00", end_0="17:00")
+    data.update(overrides)
+    return data
+
+
+def test_a_nurse_home_is_placed_from_its_zip_and_shown_with_its_source(coordinator_client, session):
+    response = coordinator_client.post("/nurses/new", data=nurse_form(), follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "approximate (ZIP centre)" in body, body
+    session.expire_all()
+    nurse = session.scalar(select(Nurse))
+    session.commit()
+    assert (round(nurse.home_lat, 2), nurse.home_state, nurse.home_coordinates_source) == (41.89, "IL", "zip_centre")
+    edit = {k: v for k, v in nurse_form(home_lat="41.8827", home_lon="-87.6233").items()
+            if k not in ("email", "full_name", "password")}
+    assert coordinator_client.post(f"/nurses/{nurse.id}", data=edit).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(Nurse.home_coordinates_source)) == "entered"
+    session.commit()
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"home_postal_code": ""}, "home_postal_code", "Enter the ZIP code"),
+    ({"home_postal_code": "00000"}, "home_postal_code", "not in the ZIP data"),
+    ({"home_state": "WI"}, "home_state", "is in IL, not WI"),
+])
+def test_a_nurse_home_that_cannot_be_placed_is_said_beside_the_field(coordinator_client, session, overrides, field,
+                                                                    message):
+    response = coordinator_client.post("/nurses/new", data=nurse_form(**overrides))
+    body = response.get_data(as_text=True)
+    assert error_beside(body, field, message), body
+    assert 'value="1 Main St"' in body and 'value="ana@agency.example"' in body
+    assert session.scalar(select(Nurse)) is None

@@ -18,11 +18,12 @@ from scheduler.operations.nurses import (
     update_nurse,
 )
 from scheduler.web.access import allow
-from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
+from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
 from scheduler.web.nurses.forms import NewNurseForm, NurseForm, RemoveTimeOffForm, TimeOffForm
 
 bp = Blueprint("nurses", __name__, url_prefix="/nurses")
 bp.add_app_template_filter(in_zone, "in_zone")
+bp.add_app_template_filter(coordinates_source, "coordinates_source")
 
 STAFF = ("coordinator", "admin")
 # A new nurse's usual week until the coordinator says otherwise: weekdays, 8 to 5.
@@ -44,7 +45,7 @@ def create():
     if form.validate_on_submit():
         nurse = run_operation(db, form, lambda: create_nurse(
             db, form.values(), email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-            actor=current_user, now=utcnow()))
+            actor=current_user, now=utcnow(), geocoder=geocoder()))
         if nurse is not None:
             db.commit()
             flash(f"Nurse registered. She logs in as {nurse.user.email} with the temporary password.")
@@ -58,7 +59,7 @@ def edit(nurse_id: int):
     db = get_session()
     form = NurseForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: update_nurse(
-            db, nurse_id, form.values(), actor=current_user, now=utcnow())) is not None:
+            db, nurse_id, form.values(), actor=current_user, now=utcnow(), geocoder=geocoder())) is not None:
         db.commit()
         flash("Nurse saved.")
         return redirect(url_for("nurses.edit", nurse_id=nurse_id))
