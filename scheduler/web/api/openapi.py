@@ -156,8 +156,8 @@ SCHEMAS = {
 TIME = {"type": ["string", "null"], "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
 PATIENT_FIELDS = {
     "first_name": STRING, "last_name": STRING, "date_of_birth": DATE, "sex": STRING, "height_cm": NUMBER,
-    "address_line": STRING, "city": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER, "timezone": STRING,
-    "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
+    "address_line": STRING, "city": STRING, "state": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER,
+    "timezone": STRING, "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
     "quiet_start": TIME, "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
     "iga_tested_on": {"type": ["string", "null"], "format": "date"},
     "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING, "notes": STRING,
@@ -167,8 +167,10 @@ SCHEMAS.update({
                            "city": STRING}),
     "Patient": obj({
         "id": INTEGER, "first_name": STRING, "last_name": STRING, "date_of_birth": DATE, "sex": STRING,
-        "height_cm": {"type": ["number", "null"]}, "address_line": STRING, "city": STRING, "postal_code": STRING,
-        "lat": NUMBER, "lon": NUMBER, "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
+        "height_cm": {"type": ["number", "null"]}, "address_line": STRING, "city": STRING, "state": STRING,
+        "postal_code": STRING, "lat": NUMBER, "lon": NUMBER,
+        "coordinates_source": {"enum": ["entered", "zip_centre", "geocoder"]}, "coordinates_source_label": STRING,
+        "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
         "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN, "quiet_start": TIME,
         "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
         "iga_tested_on": {"type": ["string", "null"], "format": "date"}, "risk_renal": BOOLEAN,
@@ -179,7 +181,9 @@ SCHEMAS.update({
     "PatientCreate": {**obj({**PATIENT_FIELDS, "weight_kg": NUMBER, "measured_on": DATE},
                             required=["first_name", "last_name", "date_of_birth", "weight_kg", "measured_on"],
                             extra=False),
-                      "description": "The operation checks every value and names each bad field (422)."},
+                      "description": "The operation checks every value and names each bad field (422). "
+                                     "Leave lat and lon out to have the address placed (ZIP centre offline, or the "
+                                     "configured geocoding service); the answer says where they came from."},
     "PatientPatch": obj(PATIENT_FIELDS, required=[], extra=False),
     "VisitEvent": obj({
         "type": {"enum": ["start", "vitals", "rate_change", "end"]}, "at": DATETIME,

@@ -14,12 +14,13 @@ from scheduler.models import Patient
 from scheduler.operations.access import read_patient
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient
 from scheduler.web.access import ALL_ROLES, allow
-from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
+from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
 from scheduler.operations.access import STAFF
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 bp.add_app_template_filter(in_zone, "in_zone")
+bp.add_app_template_filter(coordinates_source, "coordinates_source")
 
 PER_PAGE = 25
 
@@ -44,10 +45,11 @@ def create():
     if form.validate_on_submit():
         patient = run_operation(db, form, lambda: create_patient(
             db, form.values(), weight_kg=form.weight_kg.data, measured_on=form.measured_on.data,
-            actor=current_user, now=utcnow()))
+            actor=current_user, now=utcnow(), geocoder=geocoder()))
         if patient is not None:
             db.commit()
-            flash("Patient registered.")
+            flash(f"Patient registered; home placed at {patient.lat:.4f}, {patient.lon:.4f}, "
+                  f"{coordinates_source(patient.coordinates_source)}.")
             return redirect(url_for("patients.summary", patient_id=patient.id))
     return render_template("patients/form.html", form=form, patient=None, coordinates_hint=COORDINATES_HINT)
 
@@ -66,7 +68,7 @@ def edit(patient_id: int):
     now = utcnow()
     form = PatientForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: update_patient(
-            db, patient_id, form.values(), actor=current_user, now=now)) is not None:
+            db, patient_id, form.values(), actor=current_user, now=now, geocoder=geocoder())) is not None:
         db.commit()
         flash("Patient saved.")
         return redirect(url_for("patients.summary", patient_id=patient_id))
