@@ -91,7 +91,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
 
     def suggest() -> None:
         with sessionmaker() as session:
-            slots[:] = suggest_for_order(session, order_id, catalog, now=now, limit=50)
+            slots[:] = suggest_for_order(session, order_id, catalog, now=now)  # the booking page's 10
             session.rollback()
 
     booked = {"count": 0}

@@ -11,7 +11,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scheduler.auth.passwords import password_problem
 from scheduler.models import Nurse, TimeOff, User, Visit, WorkingHours
@@ -104,7 +104,9 @@ def get_nurse(session: Session, nurse_id: int) -> Nurse:
 
 
 def list_nurses(session: Session) -> list[Nurse]:
-    return list(session.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
+    # Working hours with the list (the page counts them): one query, not one per nurse.
+    return list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours))
+                                .order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
 
 
 def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime) -> Nurse:
