@@ -133,8 +133,9 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
     between = Interval(datetime.combine(first, datetime.min.time(), tzinfo=zone) - CONTEXT_MARGIN,
                        datetime.combine(last, datetime.min.time(), tzinfo=zone) + timedelta(days=order.days) + CONTEXT_MARGIN)
     place = Point(patient.lat, patient.lon)
-    nurses = sorted(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))),
-                    key=lambda n: (great_circle_km(Point(n.home_lat, n.home_lon), place), n.id))
+    # Homes as plain columns to order the search; hours and time off only for each round's nurses.
+    nearest_first = [n.id for n in sorted(session.execute(select(Nurse.id, Nurse.home_lat, Nurse.home_lon)),
+                                          key=lambda n: (great_circle_km(Point(n.home_lat, n.home_lon), place), n.id))]
     preferred = (patient.preferred_start, patient.preferred_end) if patient.preferred_start and patient.preferred_end else None
     request = SlotRequest(
         patient_id=patient.id, place=place, patient_zone=zone,
@@ -143,8 +144,11 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
     )
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id))
     travel, slots = travel_settings(session), []
-    for first_nurse in range(0, len(nurses), NURSES_PER_ROUND):
-        contexts = nurse_contexts(session, nurses[first_nurse:first_nurse + NURSES_PER_ROUND], between=between)
+    for first_nurse in range(0, len(nearest_first), NURSES_PER_ROUND):
+        ids = nearest_first[first_nurse:first_nurse + NURSES_PER_ROUND]
+        nurses = session.scalars(select(Nurse).where(Nurse.id.in_(ids))
+                                 .options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))).all()
+        contexts = nurse_contexts(session, sorted(nurses, key=lambda n: ids.index(n.id)), between=between)
         slots += suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel, limit=limit)
         if len(slots) >= limit:
             break
