@@ -229,6 +229,8 @@ def fill(session, size: Size, *, anchor: date, seed: int = 20261122, log=lambda 
             postal_code="60601", lat=lat, lon=lon, timezone=ZONE.key, phone_e164="+13125550102",
             email=f"pat{i}@example.org", preferred_channel="email", email_consent_at=created, created_at=created,
             user_id=patient_user if i == 0 else None,
+            # Serum IgA on record, as the first infusion requires (scheduler/operations/safety.py).
+            iga_status="normal", iga_tested_on=anchor - timedelta(days=300),
         ))
     for chunk in range(0, len(patient_rows), 10_000):
         session.execute(insert(Patient), patient_rows[chunk:chunk + 10_000])

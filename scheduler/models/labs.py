@@ -40,6 +40,7 @@ class LabDraw(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
     result: Mapped[LabResult | None] = relationship(back_populates="draw", uselist=False)
 
 

@@ -15,7 +15,9 @@ from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw")
+# visit_update / visit_cancel / draw_cancel: sent at once when a visit or draw the patient
+# already has in his calendar (a sent message carried its ICS) moves or is cancelled.
+REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "visit_update", "visit_cancel", "draw_cancel")
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
@@ -59,3 +61,5 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
+    lab_draw = relationship("LabDraw")

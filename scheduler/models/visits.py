@@ -31,6 +31,9 @@ class Visit(Base):
         Index("ix_visits_order_day", "order_id", "day_number"),
         # Windows over every nurse (calendar, dashboard); see `overlapping` below.
         Index("ix_visits_starts", "starts_at"),
+        # Past visits still booked or in progress (the dashboard's undocumented visits): the
+        # few open ones, not every visit that ever ended.
+        Index("ix_visits_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,8 +48,13 @@ class Visit(Base):
     travel_after_min: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="booked")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # When it was cancelled: a cancellation can be undone the same (local) day.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     catalog_version: Mapped[str] = mapped_column(String(64))
     plan: Mapped[dict] = mapped_column(JSON)
+    # Why the stored plan no longer holds for the patient as he now is ("" when it holds):
+    # set by the live re-check after a patient change; start is refused until re-planned.
+    needs_replan_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Optimistic version: bumped by every change, so reminders and calendar entries that
     # were derived from an older version can be recognised.
     version: Mapped[int] = mapped_column(Integer, default=1)
