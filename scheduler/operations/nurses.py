@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scheduler.auth.passwords import password_problem
 from scheduler.models import Nurse, User, WorkingHours
@@ -137,7 +137,9 @@ def get_nurse(session: Session, nurse_id: int) -> Nurse:
 
 
 def list_nurses(session: Session) -> list[Nurse]:
-    return list(session.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
+    # Working hours with the list (the page counts them): one query, not one per nurse.
+    return list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours))
+                                .order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
 
 
 def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime,
