@@ -155,6 +155,7 @@ TABLE: list[Rule] = [
     Rule("visits.show", "GET", "/visits/{visit}", STAFF_RECORD),
     Rule("visits.reschedule", "POST", "/visits/{visit}/reschedule", STAFF_RECORD),
     Rule("visits.cancel", "POST", "/visits/{visit}/cancel", STAFF_RECORD),
+    Rule("visits.replan", "POST", "/visits/{visit}/replan", STAFF_ACTION),
     Rule("calendar.week", "GET", "/calendar/", roles("admin", "coordinator")),
     Rule("dashboard.today", "GET", "/dashboard/", roles("admin", "coordinator")),
     Rule("labs.result", "POST", "/labs/draws/{draw}/result", DRAW_RESULT),

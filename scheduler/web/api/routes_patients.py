@@ -17,6 +17,7 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.errors import ApiError
 from scheduler.web.api.serialize import patient_json, patient_summary_json
+from scheduler.web.helpers import catalog
 
 STAFF = ("admin", "coordinator")
 TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "postal_code", "timezone", "phone", "email",
@@ -118,7 +119,7 @@ def update_patient_api(patient_id: int):
         raise ApiError(422, "Weights are added, not changed.", fields={"weight_kg": "Not a patient field."})
     values = replace(PatientValues(**_current(stored)), **_values(f, _current(stored)))
     f.done()
-    updated = update_patient(session, patient_id, values, actor=current_user, now=now)
+    updated = update_patient(session, patient_id, values, actor=current_user, now=now, catalog=catalog())
     body = patient_json(updated)
     session.commit()
     return jsonify(body)

@@ -64,6 +64,10 @@ class RescheduleForm(BookForm):
     start_date = DateField("New date", validators=[InputRequired(message="Enter the new date.")])
 
 
+class ReplanForm(FlaskForm):
+    """One action: re-plan the course from the patient as he now is (issue 14)."""
+
+
 class CancelForm(FlaskForm):
     scope = SelectField("Cancel", choices=SCOPES, default="one")
     reason = TextAreaField("Reason", validators=[DataRequired(message="Give a reason for the cancellation."), Length(max=1000)])

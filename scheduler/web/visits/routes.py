@@ -11,10 +11,11 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_visit
+from scheduler.operations.replan import replan_visit
 from scheduler.operations.visits import SchedulingConflict, cancel_visit, reschedule_visit
 from scheduler.web.access import allow
-from scheduler.web.helpers import NonexistentLocalTime, nurse_choices, checked_local_datetime
-from scheduler.web.orders.forms import CancelForm, RescheduleForm
+from scheduler.web.helpers import NonexistentLocalTime, catalog, nurse_choices, checked_local_datetime
+from scheduler.web.orders.forms import CancelForm, ReplanForm, RescheduleForm
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 STAFF = ("coordinator", "admin")
@@ -75,6 +76,26 @@ def reschedule(visit_id: int):
         db.rollback()
         visit = _visit_or_404(db, visit_id, now)
     return _render(db, visit, reschedule=form, conflicts=conflicts, status=409 if conflicts else 422)
+
+
+@bp.route("/<int:visit_id>/replan", methods=["POST"])
+@allow(*STAFF)
+def replan(visit_id: int):
+    """Re-plan the visit's course from the patient as he now is, keeping the booking if it fits."""
+    db, now = get_session(), utcnow()
+    visit = _visit_or_404(db, visit_id, now)
+    form = ReplanForm()
+    if form.validate():
+        try:
+            replanned = replan_visit(db, visit.id, catalog(), actor=current_user, now=now)
+            db.commit()
+            flash(f"Re-planned {len(replanned)} visit(s); the bookings are kept.")
+            return redirect(url_for("visits.show", visit_id=visit.id))
+        except DomainError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            visit = _visit_or_404(db, visit_id, now)
+    return _render(db, visit, status=422)
 
 
 @bp.route("/<int:visit_id>/cancel", methods=["POST"])
