@@ -95,3 +95,23 @@ def test_api_refuses_an_early_step_up_without_a_reason_like_the_pages(client, se
     refused = api.post(path, json=early)
     assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
     assert api.post(path, json={**early, "reason": "prescriber's order: faster climb"}).status_code == 201
+
+
+def test_replan_that_cannot_be_done_says_why_and_changes_nothing(client, session, coordinator):
+    from datetime import datetime, time
+
+    from tests.factories import make_visit
+    from tests.web.test_orders_and_booking_pages import CHICAGO
+
+    visit = make_visit(session, order=make_order(session, product=make_product(session)),
+                       starts_at=datetime.combine(next_monday(), time(8), tzinfo=CHICAGO),
+                       needs_replan_reason="The rate cap is now 3.3 mg/kg/min.")
+    visit.patient.iga_status = "deficient_with_antibodies"  # Octagam 10 % can no longer be planned for him
+    visit_id = visit.id
+    session.commit()
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "Visits needing re-plan" in page and "The rate cap is now 3.3 mg/kg/min." in page
+    response = client.post(f"/visits/{visit_id}/replan")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Cannot re-plan" in body and "Needs re-plan:" in body
