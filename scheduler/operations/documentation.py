@@ -143,6 +143,10 @@ def _refuse_unsafe_start(visit: Visit) -> None:
     if visit.needs_replan_reason:
         raise DocumentationError(f"Do not start: this visit needs re-planning ({visit.needs_replan_reason}) "
                                  "Call the coordinator.")
+    order = visit.order
+    if visit.day_number == 2 and order.day2_platelet_threshold is not None and order.day2_decision != "give":
+        raise DocumentationError("Do not start: this order asks for a platelet check before day 2, and the coordinator "
+                                 "has not decided to give day 2 yet. Call the coordinator.")
     request, patient = visit.plan.get("request", {}), visit.patient
     if patient.iga_status == "deficient_with_antibodies" and not request.get("iga_deficient_with_antibodies"):
         raise DocumentationError("Do not start: the patient is now recorded IgA-deficient with anti-IgA antibodies, "

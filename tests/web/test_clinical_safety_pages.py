@@ -115,3 +115,31 @@ def test_replan_that_cannot_be_done_says_why_and_changes_nothing(client, session
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Cannot re-plan" in body and "Needs re-plan:" in body
+
+
+def test_day2_decision_page_shows_the_result_and_keeps_a_missing_reason(client, session, coordinator):
+    from datetime import datetime, time, timedelta
+
+    from scheduler.models import LabDraw, LabResult
+    from tests.factories import make_visit
+    from tests.web.test_orders_and_booking_pages import CHICAGO
+
+    order = make_order(session, product=make_product(session, product_id="gamunex_c"), day2_platelet_threshold=50)
+    start = datetime.combine(next_monday(), time(8), tzinfo=CHICAGO)
+    day1 = make_visit(session, order=order, starts_at=start, status="completed")
+    make_visit(session, order=order, nurse=day1.nurse, starts_at=start + timedelta(days=1), day_number=2)
+    draw = LabDraw(patient_id=order.patient_id, visit_id=day1.id, test="platelet_day2", offset_hours=24,
+                   due_at=start, status="done", done_at=start)
+    session.add(draw)
+    session.flush()
+    session.add(LabResult(lab_draw_id=draw.id, value=64, resulted_at=start, entered_by_id=day1.nurse.user_id))
+    order_id = order.id
+    session.commit()
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "64.0 x10^9/L" in page or "64 x10^9/L" in page
+    assert "at or above the threshold of 50: the label allows withholding day 2" in page
+    refused = client.post(f"/orders/{order_id}/day2", data={"decision": "withhold", "reason": ""})
+    assert refused.status_code == 422 and "Give the reason for the decision." in refused.get_data(as_text=True)
+    assert client.post(f"/orders/{order_id}/day2", data={"decision": "withhold", "reason": "Dr Who: withhold"}
+                       ).status_code == 302
+    assert "day 2 withheld" in client.get(f"/orders/{order_id}").get_data(as_text=True)

@@ -51,6 +51,15 @@ class OrderReasonsForm(FlaskForm):
     long_session_reason = OrderForm.long_session_reason
 
 
+class Day2Form(FlaskForm):
+    """Give or withhold day 2 after the platelet check (issue 14)."""
+
+    decision = SelectField("Day 2", choices=choices([("give", "Give day 2"), ("withhold", "Withhold day 2 (cancel it)")]),
+                           default="give")
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason for the decision."),
+                                                 Length(max=1000)])
+
+
 class BookForm(FlaskForm):
     """Book the whole course: the first day's date and local start time, and the nurse."""
 

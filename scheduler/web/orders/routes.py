@@ -16,11 +16,12 @@ from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_patient
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
 from scheduler.operations.plans import current_plan
+from scheduler.operations.day2 import day2_status, decide_day2
 from scheduler.operations.safety import record_order_reasons
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
-from scheduler.web.orders.forms import BookForm, OrderForm, OrderReasonsForm
+from scheduler.web.orders.forms import BookForm, Day2Form, OrderForm, OrderReasonsForm
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -117,7 +118,8 @@ def show(order_id: int):
     return _render_show(get_session(), order_id, utcnow())
 
 
-def _render_show(db, order_id: int, now, reasons: OrderReasonsForm | None = None, status: int = 200):
+def _render_show(db, order_id: int, now, reasons: OrderReasonsForm | None = None, status: int = 200,
+                 day2: Day2Form | None = None):
     order = _order_or_404(db, order_id)
     patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
     visits = list(db.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
@@ -125,7 +127,28 @@ def _render_show(db, order_id: int, now, reasons: OrderReasonsForm | None = None
     reasons = reasons or OrderReasonsForm(obj=order, formdata=None)
     db.commit()
     return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
-                           hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), reasons=reasons), status
+                           hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), reasons=reasons,
+                           day2=day2_status(db, order), day2_form=day2 or Day2Form(formdata=None)), status
+
+
+@bp.route("/<int:order_id>/day2", methods=["POST"])
+@allow(*STAFF)
+def day2(order_id: int):
+    """Give or withhold day 2 after the platelet check, with a reason (audited)."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = Day2Form()
+    if form.validate():
+        try:
+            decide_day2(db, order.id, form.decision.data, form.reason.data, actor=current_user, now=now)
+            db.commit()
+            flash("Day 2 withheld: its visit and reminders are cancelled." if form.decision.data == "withhold"
+                  else "Day 2 will be given.")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            db.rollback()
+            form.form_errors.append(str(exc))
+    return _render_show(db, order_id, now, day2=form, status=422)
 
 
 @bp.route("/<int:order_id>/reasons", methods=["POST"])
