@@ -153,6 +153,7 @@ TABLE: list[Rule] = [
     Rule("orders.book", "POST", "/orders/{order}/book", STAFF_RECORD),
     Rule("orders.reasons", "POST", "/orders/{order}/reasons", STAFF_ACTION),
     Rule("orders.day2", "POST", "/orders/{order}/day2", STAFF_RECORD),
+    Rule("orders.split", "POST", "/orders/{order}/split", STAFF_RECORD),
     Rule("visits.show", "GET", "/visits/{visit}", STAFF_RECORD),
     Rule("visits.reschedule", "POST", "/visits/{visit}/reschedule", STAFF_RECORD),
     Rule("visits.cancel", "POST", "/visits/{visit}/cancel", STAFF_RECORD),

@@ -143,3 +143,19 @@ def test_day2_decision_page_shows_the_result_and_keeps_a_missing_reason(client, 
     assert client.post(f"/orders/{order_id}/day2", data={"decision": "withhold", "reason": "Dr Who: withhold"}
                        ).status_code == 302
     assert "day 2 withheld" in client.get(f"/orders/{order_id}").get_data(as_text=True)
+
+
+def test_a_too_long_course_is_split_and_the_page_says_a_prescriber_must_confirm(client, session, coordinator):
+    # Gammaplex 5 % at 130 kg, at risk: a day at 1 g/kg is over 6 h.
+    patient = make_patient(session, weight_kg=130, risk_cardiac=True)
+    order = make_order(session, patient=patient, product=make_product(session, product_id="gammaplex_5",
+                                                                       sizes_g=(2.5, 5, 10, 20)))
+    order_id = order.id
+    session.commit()
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "A day is longer than the session limit" in page and "a prescriber must confirm it" in page
+    response = client.post(f"/orders/{order_id}/split", data={"days": "3"}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Course split: 0.667 g/kg x 3 days" in body and "a prescriber must confirm it" in body
+    # 3 days is longer than Gammaplex 5 %'s labelled regimen: the plan now asks for the prescriber's override.
+    assert "Needs a prescriber&#39;s override" in body or "Needs a prescriber's override" in body

@@ -51,6 +51,13 @@ class OrderReasonsForm(FlaskForm):
     long_session_reason = OrderForm.long_session_reason
 
 
+class SplitForm(FlaskForm):
+    """Spread the course over more days so each visit fits the session limit (issue 14)."""
+
+    days = IntegerField("Split over (days)", validators=[InputRequired(message="Enter the number of days."),
+                                                         NumberRange(min=2, max=10)])
+
+
 class Day2Form(FlaskForm):
     """Give or withhold day 2 after the platelet check (issue 14)."""
 

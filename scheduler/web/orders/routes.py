@@ -17,11 +17,11 @@ from scheduler.operations.access import read_patient
 from scheduler.operations.orders import OrderInput, create_order, preview_plan, unbooked_orders
 from scheduler.operations.plans import current_plan
 from scheduler.operations.day2 import day2_status, decide_day2
-from scheduler.operations.safety import record_order_reasons
+from scheduler.operations.safety import record_order_reasons, split_order
 from scheduler.operations.visits import SchedulingConflict, book_series, get_order, suggest_for_order
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
-from scheduler.web.orders.forms import BookForm, Day2Form, OrderForm, OrderReasonsForm
+from scheduler.web.orders.forms import BookForm, Day2Form, OrderForm, OrderReasonsForm, SplitForm
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -128,7 +128,30 @@ def _render_show(db, order_id: int, now, reasons: OrderReasonsForm | None = None
     db.commit()
     return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
                            hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), reasons=reasons,
-                           day2=day2_status(db, order), day2_form=day2 or Day2Form(formdata=None)), status
+                           day2=day2_status(db, order), day2_form=day2 or Day2Form(formdata=None),
+                           split_form=SplitForm(formdata=None, days=order.days + 1)), status
+
+
+@bp.route("/<int:order_id>/split", methods=["POST"])
+@allow(*STAFF)
+def split(order_id: int):
+    """Split a course whose days are too long; the prescriber must confirm the new regimen."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = SplitForm()
+    if form.validate():
+        try:
+            split_order(db, order, form.days.data, catalog(), actor=current_user, now=now)
+            db.commit()
+            flash(f"Course split: {order.dose_g_per_kg:g} g/kg x {order.days} days. This is a new regimen: a prescriber "
+                  "must confirm it before the visits happen (and record an override if it is outside the label).")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return _render_show(db, order_id, now, status=422)
 
 
 @bp.route("/<int:order_id>/day2", methods=["POST"])
