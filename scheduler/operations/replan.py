@@ -64,6 +64,10 @@ def plan_problems(catalog, visit: Visit, patient: Patient, *, allergies_changed:
     if change_pct > WEIGHT_CHANGE_REPLAN_PCT:
         problems.append(f"the dosing weight is now {new_kg.normalize():f} kg, the plan used {old_kg.normalize():f} kg "
                         f"({change_pct.quantize(Decimal('1'))} % change; re-planned beyond {WEIGHT_CHANGE_REPLAN_PCT} %)")
+    from scheduler.operations.safety import iga_result_known
+
+    if not iga_result_known(patient) and not (visit.order.iga_ack_reason or "").strip():
+        problems.append("no dated IgA result is recorded any more, and no clinician's acknowledgement")
     if allergies_changed:
         allergies = patient.allergies or "none"
         problems.append(f"the allergies changed (now: {allergies}); check them against {stored.get('product_name')}")

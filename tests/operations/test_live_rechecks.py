@@ -124,3 +124,24 @@ def test_a_flag_set_without_the_recheck_is_still_caught_at_start(session, booked
     session.flush()
     with pytest.raises(docs.DocumentationError, match="risk flag that this plan's rate cap does not account for"):
         docs.start_infusion(session, visits[0].id, visits[0].starts_at, actor=nurse_user, now=visits[0].starts_at)
+
+
+def test_iga_reset_to_unknown_after_booking_marks_the_visits(session, booked):
+    coordinator, _, patient, visits = booked
+    update_patient(session, patient.id, values_of(patient, iga_status="unknown", iga_tested_on=None),
+                   actor=coordinator, now=NOW, catalog=CATALOG)
+    assert visits[0].needs_replan_reason.startswith("No dated IgA result is recorded any more")
+
+
+def test_the_nurse_card_shows_needs_replan_and_the_recorded_reasons(session, booked):
+    from scheduler.operations.rounds import visit_flags
+
+    coordinator, _, patient, visits = booked
+    visits[0].order.long_session_reason = "one long visit, patient's wish"
+    visits[0].order.prescriber_override_reason = "Dr Kim: off-label course"
+    update_patient(session, patient.id, values_of(patient, risk_cardiac=True), actor=coordinator, now=NOW,
+                   catalog=CATALOG)
+    flags = visit_flags(visits[0])
+    assert flags[0].startswith("NEEDS RE-PLAN, do not start: The rate cap is now 3.3 mg/kg/min")
+    assert "Long visit booked on purpose: one long visit, patient's wish" in flags
+    assert "Outside the label, prescriber's override: Dr Kim: off-label course" in flags
