@@ -12,6 +12,7 @@ Hard stop vs override decisions are written up in docs/clinical-safety.md.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -105,7 +106,8 @@ def split_order(session: Session, order: TherapyOrder, days: int, catalog, *, ac
     if not order.days < days <= DAYS_RANGE[1]:
         raise DomainError(f"Split over more days than now ({order.days}), at most {DAYS_RANGE[1]}.")
     before = f"{order.dose_g_per_kg:g} g/kg x {order.days} days"
-    order.dose_g_per_kg = round(order.dose_g_per_kg * order.days / days, 3)
+    # Rounded DOWN to the column's 3 decimals, so the split never adds to the course total.
+    order.dose_g_per_kg = math.floor(order.dose_g_per_kg * order.days / days * 1000) / 1000
     order.days = days
     order.prescriber_override_reason = ""
     session.flush()
