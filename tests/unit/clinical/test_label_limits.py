@@ -107,12 +107,12 @@ def test_course_beyond_the_label_never_plans_without_a_reason(dose, days, produc
     try:
         plan = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40))
     except ClinicalRuleViolation as refused:
-        assert beyond and refused.code in {"prescriber_override_required", "pump_rate_below_resolution"}
+        assert beyond and refused.code == "prescriber_override_required"
+        overridden = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40,
+                                                      prescriber_override_reason=OVERRIDE))
+        assert "prescriber_override" in codes(overridden)
         return
-    assert not beyond
-    overridden = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40,
-                                                  prescriber_override_reason=OVERRIDE))
-    assert "prescriber_override" not in codes(overridden)
+    assert not beyond and "prescriber_override" not in codes(plan)
 
 
 # --- point 2: volume ----------------------------------------------------------------------
