@@ -135,6 +135,7 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
         raise DocumentationError("The infusion was already started.")
     if visit.status != "booked":
         raise DocumentationError(f"This visit is {visit.status.replace('_', ' ')}.")
+    _refuse_unsafe_start(visit)
     _check_time(visit, started_at, now, "at")
     record = InfusionRecord(visit_id=visit.id, started_at=started_at)
     first_rate = ramp.steps[0].rate_ml_per_hr
@@ -144,6 +145,24 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
     session.flush()
     _audit(session, actor, visit, "infusion_start", now, started_at=started_at.isoformat(), rate_ml_per_hr=first_rate)
     return record
+
+
+def _refuse_unsafe_start(visit: Visit) -> None:
+    """Hard stops re-checked at start against the patient as he now is, whatever path changed him."""
+    if visit.needs_replan_reason:
+        raise DocumentationError(f"Do not start: this visit needs re-planning ({visit.needs_replan_reason}) "
+                                 "Call the coordinator.")
+    order = visit.order
+    if visit.day_number == 2 and order.day2_platelet_threshold is not None and order.day2_decision != "give":
+        raise DocumentationError("Do not start: this order asks for a platelet check before day 2, and the coordinator "
+                                 "has not decided to give day 2 yet. Call the coordinator.")
+    request, patient = visit.plan.get("request", {}), visit.patient
+    if patient.iga_status == "deficient_with_antibodies" and not request.get("iga_deficient_with_antibodies"):
+        raise DocumentationError("Do not start: the patient is now recorded IgA-deficient with anti-IgA antibodies, "
+                                 "after this plan was made. Call the coordinator.")
+    if patient.at_risk and not request.get("at_risk"):
+        raise DocumentationError("Do not start: the patient now has a renal, thrombotic or cardiac risk flag that this "
+                                 "plan's rate cap does not account for. Call the coordinator.")
 
 
 def record_vitals(session: Session, visit_id: int, phase: str, taken_at: datetime, values: dict, *, actor,

@@ -136,6 +136,9 @@ def create_order(session: Session, values: OrderInput, catalog, *, actor, now: d
     require_role(actor, STAFF, doing="create therapy orders")
     order = draft_order(session, values)
     plan_for_order(catalog, order, order.patient, on=values.earliest_start)
+    from scheduler.operations.day2 import check_day2_request
+
+    check_day2_request(catalog, order.product_id, order.indication, order.days, order.day2_platelet_threshold)
     order.created_by_id = getattr(actor, "id", None)
     if order.iga_ack_reason:
         order.iga_ack_by_id, order.iga_ack_at = getattr(actor, "id", None), now

@@ -23,6 +23,7 @@ from scheduler.geocoding import Address
 from scheduler.operations.access import patient_scope, record_change, require_patient_access
 from scheduler.operations.addresses import Placed, Stored, place_address
 from scheduler.operations.checks import Checker, InvalidValues, require_staff, time_zone_names
+from scheduler.operations.replan import recheck_patient_visits
 from scheduler.operations.reminders import replan_patient
 
 # The database's own ranges (see models/patients.py), repeated here to say them clearly.
@@ -225,12 +226,14 @@ REMINDER_FIELDS = {"preferred_channel", "email", "phone_e164", "email_consent_at
 
 
 def update_patient(session: Session, patient_id: int, values: PatientValues, *, actor, now: datetime,
-                   geocoder=None) -> Patient:
+                   geocoder=None, catalog=None) -> Patient:
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     clean = _clean(values, now, geocoder=geocoder, stored=patient)
     changed = _apply(patient, clean, values, now)
     session.flush()
+    # Same transaction: booked visits whose stored plan no longer holds are marked (issue 14).
+    recheck_patient_visits(session, patient, catalog, changed=set(changed), actor=actor, now=now)
     if set(changed) & REMINDER_FIELDS:
         # Same transaction: reminders follow the new channel, consent, quiet hours or zone.
         replan_patient(session, patient, now=now)
@@ -252,9 +255,10 @@ def _check_weight(weight_kg: float | None, measured_on: date | None, *, born: da
 
 
 def add_weight(session: Session, patient_id: int, weight_kg: float | None, measured_on: date | None, *,
-               actor, now: datetime) -> PatientWeight:
+               actor, now: datetime, catalog=None) -> PatientWeight:
     """Record a weight. Visits already booked keep the plan stored with them; only plans made
-    from now on use it (see operations/plans.weight_on)."""
+    from now on use it (see operations/plans.weight_on). A booked visit whose dosing weight
+    would move by more than the set percentage is marked "needs re-plan"."""
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     _check_weight(weight_kg, measured_on, born=patient.date_of_birth, today=_today_in(patient.timezone, now))
@@ -272,6 +276,7 @@ def add_weight(session: Session, patient_id: int, weight_kg: float | None, measu
     session.expire(patient, ["weights"])
     record_change(session, actor, object_type="patient_weight", object_id=weight.id, patient_id=patient.id, now=now,
                   action="create")
+    recheck_patient_visits(session, patient, catalog, changed={"weight"}, actor=actor, now=now)
     return weight
 
 

@@ -69,6 +69,15 @@ def visit_flags(visit: Visit) -> list[str]:
     """What changes what the nurse does at this visit, from the patient and the stored plan."""
     patient, plan = visit.patient, stored_plan(visit)
     flags = []
+    if visit.needs_replan_reason:
+        flags.append(f"NEEDS RE-PLAN, do not start: {visit.needs_replan_reason}")
+    order = visit.order
+    if order is not None and order.prescriber_override_reason:
+        flags.append(f"Outside the label, prescriber's override: {order.prescriber_override_reason}")
+    if order is not None and order.long_session_reason:
+        flags.append(f"Long visit booked on purpose: {order.long_session_reason}")
+    if order is not None and order.iga_ack_reason and patient.iga_status == "unknown":
+        flags.append(f"IgA not known; clinician's acknowledgement: {order.iga_ack_reason}")
     if patient.iga_status in IGA_DEFICIENT:
         flags.append("IgA deficiency: anaphylaxis risk; epinephrine at hand.")
     if plan and plan.at_risk:

@@ -316,3 +316,75 @@ def test_patient_gets_the_reminder_confirms_a_draw_and_changes_quiet_hours(brows
     assert (quiet.quiet_start.strftime("%H:%M"), quiet.quiet_end.strftime("%H:%M")) == ("22:00", "07:30")
     assert statuses[draw_ids[0]] == "done"
     context.close()
+
+
+def _rita_booked_for_tomorrow(live_server):
+    """A nurse working every day 07:00-19:00 and a 60 kg patient booked for Octagam 10 % 1 g/kg x 2
+    days from tomorrow 08:00 (Chicago), through the booking operation."""
+    from datetime import datetime, time, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.orm import Session
+
+    from scheduler.clinical import load_catalog
+    from scheduler.models import WorkingHours
+    from scheduler.operations.visits import book_series
+    from tests.factories import make_nurse, make_order, make_patient, make_product, make_user
+
+    chicago = ZoneInfo("America/Chicago")
+    now = datetime.now(timezone.utc)
+    tomorrow = now.astimezone(chicago).date() + timedelta(days=1)
+    with Session(live_server.engine()) as session:
+        coordinator = make_user(session, role="coordinator")
+        user = make_user(session, role="nurse", email="replan.nurse@example.org", password="replan nurse password")
+        nurse = make_nurse(session, user=user, first_name="Rena")
+        nurse.working_hours = [WorkingHours(weekday=d, start_time=time(7), end_time=time(19)) for d in range(7)]
+        patient = make_patient(session, first_name="Rita", last_name="Replan", weight_kg=60, height_cm=165,
+                               measured_on=tomorrow - timedelta(days=3), preferred_channel="none")
+        # At the at-risk cap the visit lasts 6.6 h: the long day was accepted when it was ordered.
+        order = make_order(session, patient=patient, product=make_product(session), earliest_start=tomorrow,
+                           long_session_reason="patient prefers one long visit")
+        visits = book_series(session, order.id, nurse.id, datetime.combine(tomorrow, time(8), tzinfo=chicago),
+                             load_catalog(), actor=coordinator, now=now)
+        session.commit()
+        return patient.id, [v.id for v in visits], tomorrow
+
+
+def test_patient_changes_after_booking_nurse_sees_needs_replan_coordinator_replans(browser, live_server):
+    patient_id, visit_ids, tomorrow = _rita_booked_for_tomorrow(live_server)
+    coordinator_context, coordinator = new_page(browser, live_server)
+    log_in(coordinator, "coordinator@demo.example")
+    # The coordinator learns of a cardiac risk and records it.
+    coordinator.goto(f"/patients/{patient_id}/edit")
+    coordinator.get_by_label("Cardiac risk (volume overload)").check()
+    coordinator.get_by_role("button", name="Save patient").click()
+    assert coordinator.get_by_role("heading", name="Replan, Rita").is_visible()
+    assert coordinator.url.endswith(f"/patients/{patient_id}")
+
+    # The nurse sees it on her card and cannot start.
+    nurse_context, nurse = new_page(browser, live_server, viewport=PHONE)
+    log_in(nurse, "replan.nurse@example.org", "replan nurse password")
+    nurse.goto(f"/rounds/visits/{visit_ids[0]}")
+    assert nurse.get_by_text(re.compile("NEEDS RE-PLAN, do not start")).first.is_visible()
+    start = nurse.locator("form#start")
+    start.get_by_label("Infusion started at").fill(f"{tomorrow.isoformat()}T08:30")
+    start.get_by_role("button", name="Start").click()
+    assert "Do not start: this visit needs re-planning" in nurse.locator(".errors, .flash-error").first.inner_text()
+
+    # The dashboard lists it; the coordinator re-plans in one action and the booking stays.
+    coordinator.goto("/dashboard/")
+    replan_list = coordinator.locator("ul.needs-replan")
+    assert "Replan, Rita" in replan_list.inner_text() and "3.3 mg/kg/min" in replan_list.inner_text()
+    replan_list.get_by_role("link").first.click()
+    coordinator.get_by_role("button", name="Re-plan from the patient as he is now").click()
+    assert coordinator.get_by_text("Re-planned 2 visit(s); the bookings are kept.").is_visible()
+    screenshot(coordinator, "visit-replanned-desktop")
+
+    nurse.goto(f"/rounds/visits/{visit_ids[0]}")
+    assert nurse.get_by_text(re.compile("NEEDS RE-PLAN")).count() == 0
+    assert "at-risk maximum (label)" in nurse.content()
+    with live_server.engine().connect() as conn:
+        rows = conn.execute(select(Visit.needs_replan_reason, Visit.status).where(Visit.id.in_(visit_ids))).all()
+    assert rows == [("", "booked"), ("", "booked")]
+    coordinator_context.close()
+    nurse_context.close()

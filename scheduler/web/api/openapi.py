@@ -68,6 +68,8 @@ SCHEMAS = {
         "iga_deficient_with_antibodies": BOOLEAN, "first_infusion": BOOLEAN, "product_switch": BOOLEAN,
         "rounding": {"type": "string", "maxLength": 10, "description": "'exact', or round the daily dose to N grams"},
         "pump_resolution_ml_per_hr": {"enum": ["1", "0.1"]},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000,
+                                       "description": "Needed to plan outside the label (population, course total or length)"},
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,

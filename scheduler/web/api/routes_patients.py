@@ -19,6 +19,7 @@ from scheduler.web.api.errors import ApiError
 from scheduler.web.api.serialize import patient_json, patient_summary_json
 from scheduler.operations.access import STAFF
 from scheduler.web.formtools import geocoder
+from scheduler.web.helpers import catalog
 
 TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "state", "postal_code", "timezone", "phone", "email",
                "preferred_channel", "iga_status", "allergies", "notes")
@@ -119,7 +120,8 @@ def update_patient_api(patient_id: int):
         raise ApiError(422, "Weights are added, not changed.", fields={"weight_kg": "Not a patient field."})
     values = replace(PatientValues(**_current(stored)), **_values(f, _current(stored)))
     f.done()
-    updated = update_patient(session, patient_id, values, actor=current_user, now=now, geocoder=geocoder())
+    updated = update_patient(session, patient_id, values, actor=current_user, now=now, geocoder=geocoder(),
+                             catalog=catalog())
     body = patient_json(updated)
     session.commit()
     return jsonify(body)

@@ -54,6 +54,22 @@ class OrderReasonsForm(FlaskForm):
     long_session_reason = OrderForm.long_session_reason
 
 
+class SplitForm(FlaskForm):
+    """Spread the course over more days so each visit fits the session limit (issue 14)."""
+
+    days = IntegerField("Split over (days)", validators=[InputRequired(message="Enter the number of days."),
+                                                         NumberRange(min=2, max=10)])
+
+
+class Day2Form(FlaskForm):
+    """Give or withhold day 2 after the platelet check (issue 14)."""
+
+    decision = SelectField("Day 2", choices=choices([("give", "Give day 2"), ("withhold", "Withhold day 2 (cancel it)")]),
+                           default="give")
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason for the decision."),
+                                                 Length(max=1000)])
+
+
 class BookForm(FlaskForm):
     """Book the whole course: the first day's date and local start time, and the nurse."""
 
@@ -68,6 +84,10 @@ class BookForm(FlaskForm):
 class RescheduleForm(BookForm):
     scope = SelectField("Move", choices=SCOPES, default="one")
     start_date = DateField("New date", validators=[InputRequired(message="Enter the new date.")])
+
+
+class ReplanForm(FlaskForm):
+    """One action: re-plan the course from the patient as he now is (issue 14)."""
 
 
 class CancelForm(FlaskForm):

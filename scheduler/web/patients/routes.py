@@ -13,6 +13,8 @@ from scheduler.web.database import get_session
 from scheduler.models import Patient
 from scheduler.operations.access import read_patient
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient
+from scheduler.operations.replan import WEIGHT_CHANGE_REPLAN_PCT
+from scheduler.web.helpers import catalog
 from scheduler.web.access import ALL_ROLES, allow
 from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
@@ -68,7 +70,8 @@ def edit(patient_id: int):
     now = utcnow()
     form = PatientForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: update_patient(
-            db, patient_id, form.values(), actor=current_user, now=now, geocoder=geocoder())) is not None:
+            db, patient_id, form.values(), actor=current_user, now=now, geocoder=geocoder(),
+            catalog=catalog())) is not None:
         db.commit()
         flash("Patient saved.")
         return redirect(url_for("patients.summary", patient_id=patient_id))
@@ -91,9 +94,11 @@ def add_weight_page(patient_id: int):
     db = get_session()
     form = WeightForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: add_weight(
-            db, patient_id, form.weight_kg.data, form.measured_on.data, actor=current_user, now=utcnow())) is not None:
+            db, patient_id, form.weight_kg.data, form.measured_on.data, actor=current_user, now=utcnow(),
+            catalog=catalog())) is not None:
         db.commit()
-        flash("Weight added. Visits already booked keep the plan they were booked with.")
+        flash("Weight added. Booked visits keep their plan unless the dose would move by more than "
+              f"{WEIGHT_CHANGE_REPLAN_PCT} %: those are marked \"needs re-plan\".")
         return redirect(url_for("patients.summary", patient_id=patient_id))
     return _summary(patient_id, form)
 
