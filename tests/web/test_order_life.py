@@ -345,3 +345,30 @@ def test_suggestions_say_why_the_earlier_days_of_the_window_were_not_offered(cli
     assert "Fri 4 Dec: no nurse free on all 2 days of the course from that day." in body  # day 2 a Saturday
     assert "Sun 6 Dec: no nurse works that day." in body
     assert "Mon 7 Dec:" not in body and "Mon 07 Dec" in body  # the first day offered
+
+
+def test_week_calendar_is_a_time_grid_with_lanes_lengths_drives_today_and_cancelled(client, session, staff):
+    _, nurse, patient = staff
+    east = make_patient(session, first_name="Eve", last_name="Stone", timezone="America/New_York")
+    long_one = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 1, 7, 0, tzinfo=CHICAGO),
+                          duration=timedelta(hours=6), travel_before_min=30, travel_after_min=15)
+    short_one = make_visit(session, order=make_order(session, patient=east), nurse=nurse,
+                           starts_at=datetime(2026, 12, 2, 9, 0, tzinfo=CHICAGO), duration=timedelta(hours=2))
+    cancelled = make_visit(session, order=make_order(session, patient=patient), nurse=nurse,
+                           starts_at=datetime(2026, 12, 3, 9, 0, tzinfo=CHICAGO), status="cancelled",
+                           cancel_reason="Patient away")
+    session.commit()
+    body = client.get("/calendar/").get_data(as_text=True)  # the week of today, Tue 1 Dec
+    assert "Times in America/Chicago" in body
+    rects = dict(re.findall(r'href="/visits/(\d+)".*?<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="26"',
+                            body, flags=re.S))
+    assert float(rects[str(long_one.id)]) == 3 * float(rects[str(short_one.id)])  # 6 h vs 2 h: blocks sized by length
+    assert 'width="32.0" height="14" class="drive"' in body  # 30 min drive before, shaded
+    today = body.split('class="timegrid-day today"')[1].split("</section>")[0]
+    assert "Tuesday 01 December" in today and "Today" in today and 'class="now-line"' in today
+    assert f'href="/visits/{cancelled.id}" class="block block-cancelled"' in body and 'class="strike"' in body
+    assert "cancelled: Patient away" in body
+    assert "patient&#39;s time Wed 2 Dec 10:00–12:00 EST, America/New_York" in body  # both zones
+    only_east = client.get("/calendar/?zone=America/New_York").get_data(as_text=True)
+    assert f'href="/visits/{short_one.id}"' in only_east and f'href="/visits/{long_one.id}"' not in only_east
+    assert client.get("/calendar/?zone=Mars/Base").status_code == 200
