@@ -58,7 +58,7 @@ def build_week(days: list[date], nurses, cells: dict, zone: ZoneInfo, *, now: da
     """`cells`: (nurse id, local date) -> visits. `product_names`: product id -> name."""
     all_visits = [v for visits in cells.values() for v in visits]
     first_hour, last_hour = _hour_range(all_visits, zone)
-    width = LABEL_W + HOUR_W * (last_hour - first_hour) + 8
+    width = LABEL_W + HOUR_W * (last_hour - first_hour) + 40  # room for the last hour label
     height = TOP + LANE_H * max(1, len(nurses)) + 4
     today = now.astimezone(zone).date()
 
