@@ -372,3 +372,30 @@ def test_week_calendar_is_a_time_grid_with_lanes_lengths_drives_today_and_cancel
     only_east = client.get("/calendar/?zone=America/New_York").get_data(as_text=True)
     assert f'href="/visits/{short_one.id}"' in only_east and f'href="/visits/{long_one.id}"' not in only_east
     assert client.get("/calendar/?zone=Mars/Base").status_code == 200
+
+
+def test_patient_page_shows_orders_visits_reminders_and_portal_status(client, session, staff):
+    _, nurse, patient = staff
+    order, (day1, day2) = booked_course(session, nurse, patient)
+    cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
+    past = make_visit(session, order=make_order(session, patient=patient, earliest_start=date(2026, 11, 23)), nurse=nurse,
+                      starts_at=datetime(2026, 11, 23, 8, 0, tzinfo=CHICAGO), status="completed")
+    session.add(Reminder(kind="visit_eve", channel="email", patient_id=patient.id, visit_id=past.id, status="sent",
+                         due_at=datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc), dedupe_key="old-eve",
+                         expires_at=datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc),
+                         sent_at=datetime(2026, 11, 22, 23, 1, tzinfo=timezone.utc)))
+    session.commit()
+    body = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    care = body.split('<section id="care">')[1].split("</section>")[0]
+    assert f'href="/orders/{order.id}"' in care and "Partly booked" in care and "Octagam 10%" in care
+    upcoming, rest = care.split("<h2>Upcoming visits</h2>")[1].split("<h2>Past visits</h2>")
+    assert f'href="/visits/{day1.id}"' in upcoming and "cancelled: Patient away" in upcoming
+    assert f'href="/visits/{past.id}"' in rest.split("<h2>Reminders</h2>")[0]
+    assert "Visit tomorrow by email, due 2026-12-06" in care  # day 1's eve reminder, in the patient's zone
+    assert "sent 2026-11-22 17:01 CST" in care
+    assert "No portal account" in care
+
+    portal = make_user(session, role="patient", email="maria@example.org")
+    session.get(type(patient), patient.id).user_id = portal.id
+    session.commit()
+    assert "never signed in" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
