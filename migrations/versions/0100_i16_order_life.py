@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_order_life"
-down_revision = "0005"
+down_revision = "i14_clinical_safety"
 branch_labels = None
 depends_on = None
 

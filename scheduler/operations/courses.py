@@ -21,7 +21,7 @@ from scheduler.models import Patient, Product, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change
-from scheduler.operations.orders import OrderInput, check_order_input
+from scheduler.operations.orders import REASON_LABELS, OrderInput, check_order_input
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.visits import (SchedulingConflict, _check, _flush_or_conflict, _lock_for_booking, _lock_visits,
                                          _series_from, get_order, update_day_travel, visit_changed)
@@ -151,7 +151,9 @@ class EditResult:
 
 
 EDITABLE = ("product_id", "indication", "dose_g_per_kg", "days", "weight_policy", "rounding_g", "premedication",
-            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber")
+            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber",
+            "prescriber_override_reason", "long_session_reason", "iga_ack_reason", "day2_platelet_threshold",
+            "draw_place")
 
 
 def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, actor, now: datetime) -> EditResult:
@@ -169,9 +171,14 @@ def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, 
         _lock_for_booking(session, booked[0].nurse_id, order.patient_id, also_nurse_ids={v.nurse_id for v in booked})
         booked = _lock_visits(session, booked)
     patient = order.patient
-    changed = {name: getattr(values, name) for name in EDITABLE if getattr(order, name) != getattr(values, name)}
+    wanted = {name: getattr(values, name) for name in EDITABLE}
+    for name in REASON_LABELS:
+        wanted[name] = (wanted[name] or "").strip()
+    changed = {name: value for name, value in wanted.items() if getattr(order, name) != value}
     for name, value in changed.items():
         setattr(order, name, value)
+    if changed.get("iga_ack_reason"):  # who accepted the unknown IgA, as on a new order
+        order.iga_ack_by_id, order.iga_ack_at = getattr(actor, "id", None), now
     zone = ZoneInfo(patient.timezone)
     on = booked[0].starts_at.astimezone(zone).date() if booked else order.earliest_start
     plan = plan_for_order(catalog, order, patient, on=on)  # a hard stop refuses the edit

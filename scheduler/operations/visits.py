@@ -23,10 +23,11 @@ from scheduler.booking.travel import Point, TravelSettings, route_legs
 from scheduler import wording
 from scheduler.clinical import plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
-from scheduler.operations import DomainError, NotFound
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, overlapping
+from scheduler.operations import DomainError, NotFound, labs, reminders
 from scheduler.operations.access import record_change
 from scheduler.operations.plans import plan_for_order
+from scheduler.operations.safety import pre_booking_checks
 
 # Visits this far either side of the days concerned are loaded to check travel and overlaps.
 CONTEXT_MARGIN = timedelta(days=1)
@@ -55,24 +56,32 @@ def _busy(session: Session, *, between: Interval, nurse_ids=None, patient_id=Non
 
     Plain columns, not ORM objects: suggestions read a couple of thousand visits, and
     building (and identity-mapping) full Visit and Patient objects was most of their time
-    (bench/README.md)."""
-    query = (
-        select(Visit.id, Visit.nurse_id, Visit.patient_id, Visit.starts_at, Visit.ends_at,
-               Patient.lat, Patient.lon, Patient.last_name, Patient.first_name)
-        .join(Patient, Patient.id == Visit.patient_id)
+    (bench/README.md).
+
+    The patients come in a second query by id: joined in one, SQLite's planner drove the
+    join from the patients table (one index seek per patient of the agency) as soon as
+    the history made its statistics favour the patient index (tests/db/test_history_guard.py)."""
+    visits = session.execute(
+        select(Visit.id, Visit.nurse_id, Visit.patient_id, Visit.starts_at, Visit.ends_at)
         .where(*_active_in(between, nurse_ids=nurse_ids, patient_id=patient_id, exclude_ids=exclude_ids))
-    )
+    ).all()
+    patients = {
+        row.id: row
+        for row in session.execute(select(Patient.id, Patient.lat, Patient.lon, Patient.last_name, Patient.first_name)
+                                   .where(Patient.id.in_({v.patient_id for v in visits})))
+    }
     return [
-        (row.nurse_id, BookedVisit(row.id, row.starts_at, row.ends_at, Point(row.lat, row.lon), row.patient_id,
-                                   label=f"{row.first_name} {row.last_name}"))
-        for row in session.execute(query)
+        (v.nurse_id, BookedVisit(v.id, v.starts_at, v.ends_at, Point(p.lat, p.lon), v.patient_id,
+                                 label=f"{p.first_name} {p.last_name}"))
+        for v in visits
+        for p in (patients[v.patient_id],)
     ]
 
 
 def _active_in(between: Interval, *, nurse_ids=None, patient_id=None, exclude_ids=()) -> list:
     """Conditions for the active visits overlapping `between`, optionally of some nurses or
     one patient, leaving out the visits being moved."""
-    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start]
+    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), overlapping(between.start, between.end)]
     if nurse_ids is not None:
         conditions.append(Visit.nurse_id.in_(nurse_ids))
     if patient_id is not None:
@@ -242,6 +251,10 @@ def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient
     zone = ZoneInfo(patient.timezone)
     proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id,
                                  zone=zone, day_numbers=day_numbers)
+    if any(p.ends_at - p.starts_at >= MAX_VISIT_DURATION for p in proposals):
+        # The database refuses it too (every interval lookup relies on the bound); say why here.
+        raise DomainError(f"A visit must be shorter than {MAX_VISIT_DURATION.total_seconds() / 3600:.0f} hours; "
+                          "split the course over more days.")
     between = Interval(proposals[0].starts_at - CONTEXT_MARGIN, proposals[-1].ends_at + CONTEXT_MARGIN)
     [context] = nurse_contexts(session, [nurse], between=between, exclude_ids=exclude_ids)
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
@@ -275,6 +288,7 @@ def book_series(session: Session, order_id: int, nurse_id: int, first_start: dat
         raise DomainError(f"Order #{order.id} is already booked for day(s) {', '.join(map(str, taken))}; {hint}.")
     plan_json, catalog_version = course_plan(session, catalog, order, patient,
                                              first_start.astimezone(ZoneInfo(patient.timezone)).date())
+    pre_booking_checks(order, patient, plan_json, catalog.settings.max_session_min)
     proposals = _check(session, order, nurse, patient, first_start,
                        [float(plan_json["days"][n - 1]["visit_min"]) for n in wanted], day_numbers=wanted)
     visits = [
@@ -386,12 +400,19 @@ def update_day_travel(session: Session, nurse: Nurse, on: datetime) -> None:
         visit.travel_before_min, visit.travel_after_min = before, after
 
 
-def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
-    """The one place every booking, move and cancellation passes through, inside its
-    transaction: reminders (and anything else derived from a visit's time) hook in here."""
-    from scheduler.operations.reminders import on_visit_changed
+VISIT_CHANGES = ("booked", "rescheduled", "cancelled", "completed")
 
-    on_visit_changed(session, visit, change, now=now)
+
+def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
+    """The one place every booking, move, cancellation and completion passes through, inside
+    its transaction, and the only caller of what derives from a visit's time: the patient's
+    reminders, and after a completed visit the follow-up platelet draws (whose reminders the
+    draws plan in turn). Reminders and labs never call each other for a visit's change."""
+    if change not in VISIT_CHANGES:
+        raise ValueError(f"unknown visit change {change!r}")
+    reminders.on_visit_changed(session, visit, change, now=now)
+    if change == "completed":
+        labs.create_follow_up(session, visit, now=now)
 
 
 def _flush_or_conflict(session: Session) -> None:

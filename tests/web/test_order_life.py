@@ -139,7 +139,8 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     session.commit()
     assert 'value="2026-12-07"' in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)  # prefilled
 
-    response = client.post(f"/orders/{order.id}/edit", data=order_form(order, dose_g_per_kg="2"))
+    response = client.post(f"/orders/{order.id}/edit", data=order_form(
+        order, dose_g_per_kg="2", prescriber_override_reason="Dr. Who: refractory ITP, 2 g/kg per day"))
     assert response.status_code == 302
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "1 booked visit(s) kept with the new plan" in page
@@ -228,7 +229,7 @@ def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, se
 def test_conflicts_and_warnings_read_as_sentences_with_the_code_as_tooltip(client, session, staff):
     _, nurse, patient = staff
     blocker = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 7, 9, 0, tzinfo=CHICAGO))
-    order = make_order(session, patient=patient, earliest_start=MONDAY, dose_g_per_kg=2.0)
+    order = make_order(session, patient=patient, earliest_start=MONDAY)
     session.commit()
     response = client.post(f"/orders/{order.id}/book", data={
         "nurse_id": nurse.id, "start_date": "2026-12-07", "start_time": "08:00"})
@@ -239,7 +240,7 @@ def test_conflicts_and_warnings_read_as_sentences_with_the_code_as_tooltip(clien
     assert f"visit #{blocker.id}" in body
     assert "<code>" not in body
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert 'title="dose_above_label"' in page and "Dose above the label:" in page
+    assert 'title="excipient"' in page and "Excipient:" in page
     assert ">octagam_10<" not in page and "Octagam 10%" in page
 
 

@@ -8,7 +8,7 @@ come from the operations' own constants, so the document cannot drift from the r
 from __future__ import annotations
 
 from scheduler.operations.orders import (
-    DAYS_RANGE, DOSE_G_PER_KG_RANGE, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
+    DAYS_RANGE, DOSE_G_PER_KG_RANGE, DRAW_PLACES, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
 )
 from scheduler.web.api.common import MAX_ID, MAX_PER_PAGE
 
@@ -71,13 +71,13 @@ SCHEMAS = {
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,
-        "dosing_weight_kg": NUMBER, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
+        "dosing_weight_kg": NUMBER, "rate_basis": STRING, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
         "concentration_mg_per_ml": NUMBER, "cap": {"type": "object"}, "catalog_version": STRING,
         "days": {"type": "array", "items": ref("PlanDay")},
         "warnings": {"type": "array", "items": obj({"code": STRING, "message": STRING})},
     }),
     "PlanDay": obj({
-        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "vials": {"type": "array"},
+        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "volume_ml_per_kg": NUMBER, "vials": {"type": "array"},
         "steps": {"type": "array", "items": obj({
             "start_min": NUMBER, "end_min": NUMBER, "rate_mg_per_kg_min": NUMBER, "rate_ml_per_hr": NUMBER,
             "volume_ml": NUMBER, "cumulative_ml": NUMBER, "source": STRING,
@@ -94,12 +94,18 @@ SCHEMAS = {
         "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
         "window_days": {"type": "integer", "minimum": WINDOW_DAYS_RANGE[0], "maximum": WINDOW_DAYS_RANGE[1]},
         "prescriber": {"type": "string", "maxLength": MAX_PRESCRIBER},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000},
+        "long_session_reason": {"type": "string", "maxLength": 1000},
+        "iga_ack_reason": {"type": "string", "maxLength": 1000},
+        "day2_platelet_threshold": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+        "draw_place": {"enum": list(DRAW_PLACES)},
     }, required=["patient_id", "product_id", "indication", "dose_g_per_kg", "days", "earliest_start"]),
     "Order": obj({
         "id": INTEGER, "patient_id": INTEGER, "product_id": STRING, "indication": STRING, "dose_g_per_kg": NUMBER,
         "days": INTEGER, "weight_policy": STRING, "rounding_g": {"type": ["number", "null"]},
         "premedication": STRING, "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
-        "window_days": INTEGER, "prescriber": STRING, "status": STRING, "created_at": DATETIME,
+        "window_days": INTEGER, "prescriber": STRING, "draw_place": {"enum": list(DRAW_PLACES)}, "status": STRING,
+        "created_at": DATETIME,
     }),
     "OrderDetail": {"allOf": [ref("Order"), obj({
         "state": ORDER_STATE,
@@ -153,6 +159,7 @@ PATIENT_FIELDS = {
     "address_line": STRING, "city": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER, "timezone": STRING,
     "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
     "quiet_start": TIME, "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
+    "iga_tested_on": {"type": ["string", "null"], "format": "date"},
     "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING, "notes": STRING,
 }
 SCHEMAS.update({
@@ -164,7 +171,8 @@ SCHEMAS.update({
         "lat": NUMBER, "lon": NUMBER, "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
         "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN, "quiet_start": TIME,
         "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
-        "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
+        "iga_tested_on": {"type": ["string", "null"], "format": "date"}, "risk_renal": BOOLEAN,
+        "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
         "notes": STRING, "weights": {"type": "array", "items": obj({"weight_kg": NUMBER, "measured_on": DATE})},
         "created_at": DATETIME,
     }),
@@ -197,13 +205,15 @@ SCHEMAS.update({
 })
 
 ERROR_TEXT = {
-    "400": "Malformed JSON, or a body that is not an object",
+    "400": "Malformed JSON, JSON nested more than 32 levels deep, or a body that is not an object",
     "401": "No valid bearer token",
     "403": "The token's owner has a role that may not call this",
     "404": "No such object, or one the caller may not reach",
     "409": "A scheduling conflict (with its rule and visit), or the same Idempotency-Key still in progress",
+    "413": "The body is larger than the server accepts (MAX_REQUEST_BYTES)",
     "415": "The body is not sent as application/json",
-    "422": "Invalid fields, a refused rule, or a clinical hard stop",
+    "422": "Invalid fields (control characters included), a refused rule, or a clinical hard stop",
+    "429": "Too many refused tokens from this address; see Retry-After",
 }
 PAGE_PARAMETERS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -221,7 +231,8 @@ def path_id(name: str) -> dict:
 def operation(summary: str, ok: str, schema: dict, errors: str, *, body: str | None = None, parameters=(),
               public: bool = False) -> dict:
     responses = {ok: {"description": "Success", "content": {"application/json": {"schema": schema}}}}
-    for code in errors.split():
+    # Any call with a token may meet the per-address limit on refused tokens; any body the size limit.
+    for code in sorted({*errors.split(), *(["413"] if body else []), *([] if public else ["429"])}):
         responses[code] = {"description": ERROR_TEXT[code],
                            "content": {"application/json": {"schema": ref("Error")}}}
     op = {"summary": summary, "responses": responses, "parameters": list(parameters)}
@@ -312,3 +323,10 @@ def document(product_ids=()) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+# Absences and re-plans document themselves in their own module (issue 17).
+from scheduler.web.api.openapi_replans import REPLAN_PATHS, REPLAN_SCHEMAS  # noqa: E402
+
+SCHEMAS.update(REPLAN_SCHEMAS)
+PATHS.update(REPLAN_PATHS)

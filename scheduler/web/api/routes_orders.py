@@ -13,7 +13,7 @@ from scheduler.models import Visit
 from scheduler.operations import DomainError
 from scheduler.operations.access import read_patient, record_list_read
 from scheduler.operations.courses import ORDER_STATES, course_days, list_orders, order_state
-from scheduler.operations.orders import OrderInput, create_order
+from scheduler.operations.orders import DRAW_PLACES, OrderInput, create_order
 from scheduler.operations.plans import current_plan
 from scheduler.operations.visits import get_order, suggest_for_order
 from scheduler.web.access import allow
@@ -43,6 +43,11 @@ def _order_input(f: Fields) -> OrderInput:
         earliest_start=f.day("earliest_start", required=True),
         window_days=f.integer("window_days", default=4),
         prescriber=f.text("prescriber"),
+        prescriber_override_reason=f.text("prescriber_override_reason", max_length=1000),
+        long_session_reason=f.text("long_session_reason", max_length=1000),
+        iga_ack_reason=f.text("iga_ack_reason", max_length=1000),
+        day2_platelet_threshold=f.integer("day2_platelet_threshold"),
+        draw_place=f.choice("draw_place", DRAW_PLACES, default="lab"),
     )
     f.done()
     return values

@@ -20,10 +20,11 @@ from scheduler.operations.courses import (DAY_STATES, OPEN_STATES, ORDER_STATES,
                                           list_orders, order_row)
 from scheduler.operations.orders import OrderInput, create_order, preview_plan
 from scheduler.operations.plans import current_plan
+from scheduler.operations.safety import record_order_reasons
 from scheduler.operations.visits import SchedulingConflict, book_series, check_days, get_order, open_days, order_suggestions
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
-from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm
+from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm, OrderReasonsForm
 from scheduler.web.converters import id_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -122,6 +123,11 @@ def _order_input(form: OrderForm, patient_id: int) -> OrderInput:
         earliest_start=form.earliest_start.data,
         window_days=form.window_days.data,
         prescriber=form.prescriber.data or "",
+        prescriber_override_reason=form.prescriber_override_reason.data or "",
+        long_session_reason=form.long_session_reason.data or "",
+        iga_ack_reason=form.iga_ack_reason.data or "",
+        day2_platelet_threshold=form.day2_platelet_threshold.data,
+        draw_place=form.draw_place.data,
     )
 
 
@@ -156,14 +162,39 @@ def show(order_id: int):
     return _render_show(db, order, patient)
 
 
-def _render_show(db, order, patient, *, discontinue=None, status=200):
+def _render_show(db, order, patient, *, discontinue=None, reasons=None, status=200):
     visits = list(db.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
     plan, hard_stop = _current_plan(order, patient, visits)
     row = order_row(order)
+    reasons = reasons or OrderReasonsForm(obj=order, formdata=None)
     db.commit()
     return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
                            hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), row=row, states=ORDER_STATES,
-                           day_states=DAY_STATES, discontinue=discontinue or DiscontinueForm(formdata=None)), status
+                           day_states=DAY_STATES, discontinue=discontinue or DiscontinueForm(formdata=None),
+                           reasons=reasons), status
+
+
+@bp.route("/<int:order_id>/reasons", methods=["POST"])
+@allow(*STAFF)
+def reasons(order_id: int):
+    """Record a prescriber's override, an IgA acknowledgement or a long-day reason on the order."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = OrderReasonsForm()
+    if form.validate():
+        try:
+            changed = record_order_reasons(db, order, {name: form[name].data for name in
+                                                       ("prescriber_override_reason", "iga_ack_reason",
+                                                        "long_session_reason")}, actor=current_user, now=now)
+            db.commit()
+            flash("Recorded on the order." if changed else "Nothing changed.")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+            db.rollback()
+            order = _order_or_404(db, order_id)
+    patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
+    return _render_show(db, order, patient, reasons=form, status=422)
 
 
 @bp.route("/<int:order_id>/discontinue", methods=["POST"])

@@ -20,9 +20,9 @@ from scheduler.notify.tokens import patient_from_unsubscribe_token, sms_signatur
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_list_read
 from scheduler.operations.outbox import outbox_page
-from scheduler.operations.reminders import retry_failed, set_consent
+from scheduler.operations.reminders import patients_messaged, retry_failed, set_consent
 from scheduler.web.access import allow, public
-from scheduler.web.helpers import agency_zone
+from scheduler.web.helpers import agency_zone, public_base_url
 
 bp = Blueprint("reminders", __name__)
 
@@ -47,6 +47,9 @@ def outbox():
     record_list_read(db, current_user, object_type="outbox", patient_ids=[r.patient_id for r in found.rows], now=now)
     db.commit()
     messages = read_console_outbox(Path(current_app.instance_path) / "console_outbox.jsonl")
+    # The console messages show phone numbers, addresses and visit times: a read of those patients too.
+    record_list_read(db, current_user, object_type="reminder", patient_ids=patients_messaged(db, messages), now=now)
+    db.commit()
     return render_template("reminders/outbox.html", found=found, messages=messages, status=status, channel=channel,
                            kind=kind, notes=notes, page=page, per_page=OUTBOX_PER_PAGE, zone=agency_zone(),
                            statuses=wording.REMINDER_STATUSES, kinds=wording.REMINDER_KINDS, channels=REMINDER_CHANNELS)
@@ -87,7 +90,7 @@ def retry(reminder_id: int):
 @csrf.exempt  # the provider signs the request instead
 def sms_webhook():
     params = request.form.to_dict()
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+    url = public_base_url() + request.full_path.rstrip("?")
     if not sms_signature_valid(current_app.config["SMS_AUTH_TOKEN"], url, params,
                                request.headers.get("X-Twilio-Signature", "")):
         abort(403)
