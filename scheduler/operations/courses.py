@@ -200,6 +200,7 @@ def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, 
             result.must_move.append(MustMove(visit, tuple(c.message for c in exc.conflicts)))
             continue
         visit.ends_at, visit.plan, visit.catalog_version = proposal.ends_at, plan_json, catalog.version
+        visit.needs_replan_reason = ""  # planned again for the patient as he now is
         visit.version += 1
         result.kept.append(visit)
     _flush_or_conflict(session)

@@ -1,5 +1,6 @@
 """What the coordinator must act on, for the dashboard: course days still to book
-(including cancelled days of active orders) and past visits nobody has documented.
+(including cancelled days of active orders), past visits nobody has documented, and
+booked visits whose plan no longer holds (re-planned by editing the order).
 
 Each query reads only the rows that need action, whatever the years behind them."""
 
@@ -42,4 +43,13 @@ def undocumented_visits(session: Session, *, now: datetime) -> list[Visit]:
         select(Visit).options(selectinload(Visit.patient), selectinload(Visit.nurse))
         .where(Visit.status.in_(("booked", "in_progress")), Visit.ends_at < now - DOCUMENTATION_GRACE)
         .order_by(Visit.ends_at)
+    ))
+
+
+def visits_needing_replan(session: Session, *, now: datetime) -> list[Visit]:
+    """Booked visits still ahead whose stored plan no longer holds for the patient."""
+    return list(session.scalars(
+        select(Visit).options(selectinload(Visit.patient))
+        .where(Visit.status == "booked", Visit.needs_replan_reason != "", Visit.ends_at > now)
+        .order_by(Visit.starts_at)
     ))

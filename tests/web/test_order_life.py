@@ -136,6 +136,7 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     order, (day1, day2) = booked_course(session, nurse, patient)  # 1 g/kg: 08:00-11:46 both days
     # Ana's next patient on Tuesday at noon: a longer day 2 no longer fits before it.
     make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 12, 0, tzinfo=CHICAGO))
+    day1.needs_replan_reason = "Weight changed since booking."  # editing the order re-plans it
     session.commit()
     assert 'value="2026-12-07"' in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)  # prefilled
 
@@ -149,7 +150,7 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     session.expire_all()
     day1, day2 = session.get(Visit, day1.id), session.get(Visit, day2.id)
     assert day1.status == "booked" and day1.ends_at.astimezone(CHICAGO).time() == time(13, 10)
-    assert day1.plan["dose_g_per_kg"] == 2
+    assert day1.plan["dose_g_per_kg"] == 2 and day1.needs_replan_reason == ""
     assert day2.status == "cancelled"
     assert session.get(TherapyOrder, order.id).dose_g_per_kg == 2.0
     assert f"/orders/{order.id}/book?days=2" in page
@@ -261,6 +262,7 @@ def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_it
     fresh = make_order(session, patient=make_patient(session, last_name="Quist"), earliest_start=MONDAY)
     yesterday = make_visit(session, nurse=nurse, starts_at=datetime(2026, 11, 30, 8, 0, tzinfo=CHICAGO))
     later_today = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 1, 13, 0, tzinfo=CHICAGO))
+    session.get(Visit, order.visits[0].id).needs_replan_reason = "Weight changed by more than 10% since booking."
     session.commit()
     body = client.get("/dashboard/").get_data(as_text=True)
     assert f'href="/orders/{order.id}/book?days=2"' in body and "cancelled: day 2" in body
@@ -268,6 +270,8 @@ def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_it
     assert "Past visits not documented <small>(1)</small>" in body
     assert f'href="/visits/{yesterday.id}"' in body and "never started" in body
     assert f'href="/visits/{later_today.id}">' not in body.split("Past visits not documented")[1]
+    assert "Visits needing re-plan <small>(1)</small>" in body
+    assert f'href="/orders/{order.id}/edit">Re-plan order #{order.id}</a>' in body and "Weight changed by more" in body
 
 
 def test_cancel_asks_for_confirmation_and_can_be_undone_the_same_day_while_the_slot_is_free(client, session, staff):
