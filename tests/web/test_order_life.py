@@ -374,6 +374,7 @@ def test_week_calendar_is_a_time_grid_with_lanes_lengths_drives_today_and_cancel
     assert f'href="/visits/{cancelled.id}" class="block block-cancelled"' in body and 'class="strike"' in body
     assert "cancelled: Patient away" in body
     assert "patient&#39;s time Wed 2 Dec 10:00–12:00 EST, America/New_York" in body  # both zones
+    assert "Stone, E. · Octagam 10% (patient 10:00 EST)" in body
     only_east = client.get("/calendar/?zone=America/New_York").get_data(as_text=True)
     assert f'href="/visits/{short_one.id}"' in only_east and f'href="/visits/{long_one.id}"' not in only_east
     assert client.get("/calendar/?zone=Mars/Base").status_code == 200

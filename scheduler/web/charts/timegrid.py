@@ -82,12 +82,19 @@ def build_week(days: list[date], nurses, cells: dict, zone: ZoneInfo, *, now: da
                 blocks.append(Block(
                     visit_id=v.id, x=start_x, y=y + 4, width=max(end_x - start_x, 2),
                     drive_before_x=before_x, drive_before_w=start_x - before_x, drive_after_w=after_x - end_x,
-                    label=f"{v.patient.last_name}, {v.patient.first_name[:1]}. · {product_names(v.order.product_id)}",
+                    label=_label(v, zone, product_names),
                     title=_title(v, zone, product_names), cancelled=v.status == "cancelled", status=v.status,
                 ))
         now_x = x_of(now, day) if day == today else None
         grids.append(DayGrid(day, day == today, width, height, lanes, hours, blocks, now_x))
     return grids
+
+
+def _label(v, zone: ZoneInfo, product_names) -> str:
+    """Patient and product; a patient in another zone also the start in his zone, named."""
+    label = f"{v.patient.last_name}, {v.patient.first_name[:1]}. · {product_names(v.order.product_id)}"
+    own = ZoneInfo(v.patient.timezone)
+    return label if own.key == zone.key else f"{label} (patient {wording.clock(v.starts_at, own)})"
 
 
 def _title(v, zone: ZoneInfo, product_names) -> str:
