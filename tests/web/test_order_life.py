@@ -215,6 +215,10 @@ def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, se
     assert api.get("/orders?state=booked").get_json()["items"] == []
     assert api.get("/orders?state=nonsense").status_code == 422
 
+    slots = api.get(f"/orders/{order.id}/slots?days=2").get_json()["items"]
+    assert slots and all(len(s["starts_at"]) == 1 for s in slots)  # one visit: day 2 only
+    assert api.get(f"/orders/{order.id}/slots?days=x").status_code == 422
+    assert api.get(f"/orders/{order.id}/slots?days=9").status_code == 422
     start = datetime(2026, 12, 8, 9, 0, tzinfo=CHICAGO).isoformat()
     refused = api.post("/visits", json={"order_id": order.id, "nurse_id": nurse.id, "start": start, "days": [1]})
     assert refused.status_code == 422 and "already booked for day(s) 1" in refused.get_json()["error"]["message"]
