@@ -10,7 +10,7 @@ its visits and is computed here, never stored, so it cannot drift from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -98,17 +98,25 @@ class OrderRow:
         return min(upcoming, key=lambda v: v.starts_at, default=None)
 
 
+# Open orders are those starting from this long ago: the widest window (14 days) and course
+# (10 days) with a margin. An older order still stored active is history, under "All".
+OPEN_HORIZON = timedelta(days=45)
+
+
 def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None = None, patient: str = "",
-                patient_id: int | None = None, limit: int = 500) -> list[OrderRow]:
+                patient_id: int | None = None, today: date | None = None, limit: int = 200) -> list[OrderRow]:
     """Orders with their state, newest start first, filtered by state, product and the
-    patient's name."""
+    patient's name. Reads at most `limit` orders (the newest), whatever the years behind
+    them; open states only look back OPEN_HORIZON from `today`."""
     query = (select(TherapyOrder).join(Patient, Patient.id == TherapyOrder.patient_id)
              .options(selectinload(TherapyOrder.visits).selectinload(Visit.nurse), selectinload(TherapyOrder.patient))
              .order_by(TherapyOrder.earliest_start.desc(), TherapyOrder.id.desc()))
     # The stored status narrows the query before the state (from the visits) is computed.
     stored = {"discontinued": "cancelled", "completed": "completed"}
     wanted_stored = {stored.get(s, "active") for s in states} | ({"active"} if "completed" in states else set())
-    query = query.where(TherapyOrder.status.in_(wanted_stored))
+    query = query.where(TherapyOrder.status.in_(wanted_stored)).limit(limit)
+    if today is not None and set(states) <= set(OPEN_STATES):
+        query = query.where(TherapyOrder.earliest_start >= today - OPEN_HORIZON)
     if product_id:
         query = query.where(TherapyOrder.product_id == product_id)
     if patient_id is not None:
@@ -122,8 +130,6 @@ def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None 
         state = order_state(order, days)
         if state in states:
             rows.append(OrderRow(order, state, days))
-        if len(rows) >= limit:
-            break
     return rows
 
 

@@ -60,6 +60,7 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
                                          window_days=4)
     cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
     stopped = make_order(session, patient=other, status="cancelled", discontinue_reason="Switched to SCIG")
+    ancient = make_order(session, patient=other, earliest_start=date(2024, 1, 8))  # never booked, long lapsed
     session.commit()
 
     body = client.get("/orders/").get_data(as_text=True)
@@ -67,6 +68,9 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
         assert f'href="/orders/{order.id}"' in body
     assert "To book" in body and "Partly booked" in body and "Octagam 10%" in body
     assert f'href="/orders/{stopped.id}"' not in body  # the default list is the open orders
+    assert f'href="/orders/{ancient.id}"' not in body  # history is not read for the open list
+    assert f'href="/orders/{ancient.id}"' in client.get("/orders/?state=all").get_data(as_text=True)
+    assert f"/orders/{ancient.id}/book" not in client.get("/dashboard/").get_data(as_text=True)
     assert f"/orders/{partly.id}/book?days=2" in body  # the cancelled day, one click from booking again
 
     only_partly = client.get("/orders/?state=partly_booked").get_data(as_text=True)

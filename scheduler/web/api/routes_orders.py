@@ -96,8 +96,9 @@ def orders():
     args.done()
     page, per_page = paging()
     session, now = get_session(), utcnow()
+    # The newest orders up to the page asked for (states are computed from the visits).
     rows = list_orders(session, states=(state,) if state else tuple(ORDER_STATES), product_id=product_id,
-                       patient_id=patient_id, limit=10**6)
+                       patient_id=patient_id, limit=page * per_page + 1)
     shown = rows[(page - 1) * per_page: page * per_page]
     record_list_read(session, current_user, object_type="order_list", patient_ids=[r.order.patient_id for r in shown],
                      now=now, details={"api": "orders"})

@@ -24,7 +24,7 @@ def today():
     db, now, zone = get_session(), utcnow(), agency_zone()
     day = now.astimezone(zone).date()
     grid = week_grid(db, day, zone, days=1)
-    to_book = days_to_book(db)
+    to_book = days_to_book(db, today=day)
     undocumented = undocumented_visits(db, now=now)
     replan = visits_needing_replan(db, now=now)
     failed = failed_reminders(db)
