@@ -82,7 +82,7 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     if new_day.weekday() >= 5:
         new_day += timedelta(days=7 - new_day.weekday())
     page.get_by_label("New date").fill(new_day.isoformat())
-    page.get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="Move", exact=True).click()
     assert "Moved 1 visit(s)" in page.locator(".flash").first.inner_text()
     context.close()
 

@@ -268,7 +268,10 @@ PATHS = {
     "/orders/{order_id}/slots": {"get": operation(
         "Booking suggestions for the order's course", "200", paged(ref("Slot")), "401 403 404 422",
         parameters=[path_id("order_id"), {"name": "from", "in": "query", "schema": DATETIME},
-                    {"name": "to", "in": "query", "schema": DATETIME}, *PAGE_PARAMETERS])},
+                    {"name": "to", "in": "query", "schema": DATETIME},
+                    {"name": "days", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"},
+                     "description": "Only these days of the course, e.g. 2 or 2,3 (default: the days still open)"},
+                    *PAGE_PARAMETERS])},
     "/visits": {"post": operation("Book every day of an order's course with one nurse", "201", ref("Visits"),
                                   "400 401 403 404 409 415 422", body="VisitCreate", parameters=[IDEMPOTENCY_KEY])},
     "/visits/{visit_id}": {"patch": operation("Reschedule a visit (or it and the rest of its course)", "200",

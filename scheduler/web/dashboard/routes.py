@@ -25,14 +25,14 @@ def today():
     db, now, zone = get_session(), utcnow(), agency_zone()
     day = now.astimezone(zone).date()
     grid = week_grid(db, day, zone, days=1)
-    to_book = days_to_book(db)
+    to_book = days_to_book(db, today=day)
     undocumented = undocumented_visits(db, now=now)
+    replan = visits_needing_replan(db, now=now)
     failed = failed_reminders(db)
     overdue = overdue_lab_draws(db, now=now)
-    needs_replan = visits_needing_replan(db, now=now)
-    shown = (grid.patient_ids | {r.order.patient_id for r in to_book} | {v.patient_id for v in undocumented}
-             | {r.patient_id for r in failed} | {d.patient_id for d in overdue} | {v.patient_id for v in needs_replan})
+    shown = (grid.patient_ids | {r.order.patient_id for r in to_book} | {v.patient_id for v in undocumented + replan}
+             | {r.patient_id for r in failed} | {d.patient_id for d in overdue})
     record_list_read(db, current_user, object_type="dashboard", patient_ids=shown, now=now)
     db.commit()
-    return render_template("dashboard/today.html", day=day, grid=grid, to_book=to_book, undocumented=undocumented,
-                           failed=failed, overdue=overdue, zone=zone, timedelta=timedelta, needs_replan=needs_replan)
+    return render_template("dashboard/today.html", day=day, grid=grid, to_book=to_book, undocumented=undocumented, needs_replan=replan,
+                           failed=failed, overdue=overdue, zone=zone, timedelta=timedelta)

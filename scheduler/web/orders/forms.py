@@ -52,6 +52,7 @@ class OrderReasonsForm(FlaskForm):
     prescriber_override_reason = OrderForm.prescriber_override_reason
     iga_ack_reason = OrderForm.iga_ack_reason
     long_session_reason = OrderForm.long_session_reason
+    draw_place = OrderForm.draw_place
 
 
 class SplitForm(FlaskForm):

@@ -24,7 +24,7 @@ from scheduler.operations.day2 import day2_status, decide_day2
 from scheduler.operations.safety import record_order_reasons, split_order
 from scheduler.operations.visits import SchedulingConflict, book_series, check_days, get_order, open_days, order_suggestions
 from scheduler.web.access import allow
-from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
+from scheduler.web.helpers import NonexistentLocalTime, agency_zone, choices, nurse_choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, Day2Form, DiscontinueForm, OrderForm, OrderReasonsForm, SplitForm
 from scheduler.web.converters import id_arg
 from scheduler.operations.access import STAFF
@@ -52,6 +52,7 @@ def product_choices(indication: str) -> list[tuple[str, str]]:
     return choices
 
 
+ORDERS_READ = 200  # the newest orders the list reads, whatever the years behind them
 STATE_FILTERS = {"open": ("Open orders", OPEN_STATES), **{k: (v, (k,)) for k, v in ORDER_STATES.items()},
                  "all": ("All orders", tuple(ORDER_STATES))}
 
@@ -72,7 +73,10 @@ def index():
         notes.append("That product is not in the catalog; showing every product.")
         product = ""
     patient = request.args.get("patient", "")[:100]
-    rows = list_orders(db, states=STATE_FILTERS[state][1], product_id=product or None, patient=patient)
+    rows = list_orders(db, states=STATE_FILTERS[state][1], product_id=product or None, patient=patient,
+                       today=now.astimezone(agency_zone()).date(), limit=ORDERS_READ)
+    if len(rows) >= ORDERS_READ:
+        notes.append(f"Only the {ORDERS_READ} newest orders are listed; narrow the list with the filters.")
     record_list_read(db, current_user, object_type="order_list", patient_ids=[r.order.patient_id for r in rows], now=now)
     db.commit()
     return render_template("orders/index.html", rows=rows, notes=notes, state=state, product=product, patient=patient,

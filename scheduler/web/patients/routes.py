@@ -11,7 +11,10 @@ from flask_login import current_user
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.models import Patient
+from scheduler import wording
 from scheduler.operations.access import read_patient
+from scheduler.operations.courses import ORDER_STATES
+from scheduler.operations.patient_record import patient_record
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient
 from scheduler.operations.replan import WEIGHT_CHANGE_REPLAN_PCT
 from scheduler.web.helpers import catalog
@@ -105,7 +108,12 @@ def add_weight_page(patient_id: int):
 
 def _summary(patient_id: int, weight_form: WeightForm):
     db = get_session()
-    patient = read_patient(db, current_user, patient_id, now=utcnow())
+    now = utcnow()
+    patient = read_patient(db, current_user, patient_id, now=now)
+    # Staff see the whole course of care (orders, visits, reminders, portal); the nurse and
+    # the patient keep the page they had.
+    record = patient_record(db, patient, now=now) if current_user.role in STAFF else None
     db.commit()  # the audit row of this read
     return render_template("patients/summary.html", patient=patient, weight_form=weight_form,
-                           can_edit=current_user.role in STAFF)
+                           can_edit=current_user.role in STAFF, record=record, order_states=ORDER_STATES,
+                           reminder_kinds=wording.REMINDER_KINDS, reminder_statuses=wording.REMINDER_STATUSES)
