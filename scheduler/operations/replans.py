@@ -9,7 +9,7 @@ anything changed since the proposal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.booking.availability import Interval
 from scheduler.booking.replan import CourseDay, Move, MovingVisit, ReplanResult, Unplaced, check_moves, propose
-from scheduler.booking.rules import Conflict
-from scheduler.booking.travel import Point
+from scheduler.booking.rules import BookedVisit, Conflict, NurseContext
+from scheduler.booking.travel import Point, TravelSettings
 from scheduler.models import Nurse, Replan, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
@@ -73,21 +73,31 @@ def propose_for_absence(session: Session, absence_id: int, *, actor, now: dateti
     return replan
 
 
-def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_limit_s: float,
-              nurses: list[Nurse] | None = None) -> ReplanResult:
-    """Gather what the solver needs for these visits (every nurse's days around them, the
-    patients' other visits, the courses' other days) and run it."""
+@dataclass(frozen=True)
+class ReplanInputs:
+    """What the solver (and the greedy baseline) reads, gathered from the database."""
+
+    moving: list[MovingVisit]
+    nurses: list[NurseContext]
+    patient_visits: dict[int, tuple[BookedVisit, ...]]
+    course_days: tuple[CourseDay, ...]
+    travel: TravelSettings
+
+
+def gather_inputs(session: Session, movable: list[Visit], *, now: datetime) -> ReplanInputs:
+    """Every nurse's days around these visits (their own visits left out), the patients'
+    other visits and the courses' other days."""
     moving = [_moving(v, now) for v in movable]
+    travel = travel_settings(session)
     if not moving:
-        return propose([], [], patient_visits={}, travel=travel_settings(session), not_before=now)
+        return ReplanInputs([], [], {}, (), travel)
     ids = [v.id for v in movable]
     all_dates = [d for m in moving for d in m.dates]
     zone = moving[0].patient_zone
     between = Interval(datetime.combine(min(all_dates) - timedelta(days=1), datetime.min.time(), tzinfo=zone),
                        datetime.combine(max(all_dates) + timedelta(days=2), datetime.min.time(), tzinfo=zone))
-    if nurses is None:
-        nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.absences))
-                                      .execution_options(populate_existing=True)))
+    nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.absences))
+                                  .execution_options(populate_existing=True)))
     contexts = nurse_contexts(session, nurses, between=between, exclude_ids=ids)
     patient_visits = {pid: tuple(v for _, v in _busy(session, between=between, patient_id=pid, exclude_ids=ids))
                       for pid in {m.patient_id for m in moving}}
@@ -96,23 +106,26 @@ def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_lim
         for v in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
             Visit.order_id.in_({v.order_id for v in movable}), Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.id.not_in(ids)))
     )
-    travel = travel_settings(session)
-    result = propose(moving, contexts, patient_visits=patient_visits, course_days=course, travel=travel,
-                     not_before=now, time_limit_s=time_limit_s)
-    # The booking code checks the proposal once more: a move it refuses is listed, not proposed.
+    return ReplanInputs(moving, contexts, patient_visits, course, travel)
+
+
+def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_limit_s: float) -> ReplanResult:
+    """Gather the inputs for these visits, run the solver, and have the booking code check
+    each move once more: a move it refuses is listed as not placed, never proposed."""
+    inputs = gather_inputs(session, movable, now=now)
+    result = propose(inputs.moving, inputs.nurses, patient_visits=inputs.patient_visits, course_days=inputs.course_days,
+                     travel=inputs.travel, not_before=now, time_limit_s=time_limit_s)
+    problems = check_moves(list(result.moves), inputs.moving, inputs.nurses, patient_visits=inputs.patient_visits,
+                           travel=inputs.travel)
     refused = {}
     for move in result.moves:
-        problems = check_moves([move, *(m for m in result.moves if m is not move)], moving, contexts,
-                               patient_visits=patient_visits, travel=travel)
         mine = [p for p in problems if p.startswith(f"visit #{move.visit_id} ")]
         if mine:
             refused[move.visit_id] = mine[0]
     if refused:
-        result = ReplanResult(tuple(m for m in result.moves if m.visit_id not in refused),
-                              result.unplaced + tuple(Unplaced(vid, f"The booking rules refuse the solver's place: {why}")
-                                                      for vid, why in refused.items()),
-                              result.status, result.wall_ms, result.added_drive_min, result.nurse_changes,
-                              result.options, result.stats)
+        result = replace(result, moves=tuple(m for m in result.moves if m.visit_id not in refused),
+                         unplaced=result.unplaced + tuple(Unplaced(vid, f"The booking rules refuse the solver's place: {why}")
+                                                          for vid, why in refused.items()))
     return result
 
 
