@@ -228,8 +228,10 @@ def apply_replan(session: Session, replan_id: int, visit_ids: list[int] | None, 
 
 def replan_dates(replan: Replan) -> tuple[date, date] | None:
     """The first and last day the proposal touches (for the calendar link beside it)."""
-    moments = [datetime.fromisoformat(r[key]) for r in replan.result["rows"] for key in ("from_starts_at", "to_starts_at")]
-    return (min(moments).date(), max(moments).date()) if moments else None
+    zone = ZoneInfo(replan.nurse.timezone)
+    days = [datetime.fromisoformat(r[key]).astimezone(zone).date()
+            for r in replan.result["rows"] for key in ("from_starts_at", "to_starts_at")]
+    return (min(days), max(days)) if days else None
 
 
 @dataclass(frozen=True)
