@@ -99,14 +99,19 @@ def gather_inputs(session: Session, movable: list[Visit], *, now: datetime) -> R
     nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.absences))
                                   .execution_options(populate_existing=True)))
     contexts = nurse_contexts(session, nurses, between=between, exclude_ids=ids)
-    patient_visits = {pid: tuple(v for _, v in _busy(session, between=between, patient_id=pid, exclude_ids=ids))
-                      for pid in {m.patient_id for m in moving}}
+    patient_visits = _busy_for(session, moving, between, ids)
     course = tuple(
         CourseDay(v.order_id, v.day_number, v.nurse_id, v.starts_at.astimezone(ZoneInfo(v.patient.timezone)).date())
         for v in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
             Visit.order_id.in_({v.order_id for v in movable}), Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.id.not_in(ids)))
     )
     return ReplanInputs(moving, contexts, patient_visits, course, travel)
+
+
+def _busy_for(session: Session, moving: list[MovingVisit], between: Interval, ids) -> dict[int, tuple[BookedVisit, ...]]:
+    """Each moving visit's patient's other visits in `between` (the moving ones left out)."""
+    return {pid: tuple(v for _, v in _busy(session, between=between, patient_id=pid, exclude_ids=ids))
+            for pid in {m.patient_id for m in moving}}
 
 
 def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_limit_s: float) -> ReplanResult:
@@ -202,6 +207,28 @@ def apply_replan(session: Session, replan_id: int, visit_ids: list[int] | None, 
         if visit is None or visit.version != row["version"] or visit.status != "booked":
             raise StaleProposal(f"Visit #{row['visit_id']} changed since the proposal was made; make a new proposal.",
                                 row["visit_id"])
+    if replan.kind == "route":
+        from scheduler.operations.routes import apply_day_order
+
+        if len(chosen) != len(open_rows):
+            raise DomainError("A day's new order is applied whole: apply all rows.")
+        moved = apply_day_order(session, replan.nurse_id, chosen, actor=actor, now=now)
+    else:
+        moved = _move_one_by_one(session, chosen, actor=actor, now=now)
+    for row in chosen:
+        row["applied"] = True
+    result["rows"] = rows
+    replan.result = result
+    if all(r["applied"] for r in rows):
+        replan.status, replan.applied_at = "applied", now
+    session.flush()
+    record_change(session, actor, object_type="replan", object_id=replan.id, patient_id=None, now=now, action="apply",
+                  details={"visit_ids": [v.id for v in moved], "status": replan.status})
+    return moved
+
+
+def _move_one_by_one(session: Session, chosen: list[dict], *, actor, now: datetime) -> list[Visit]:
+    """Each row through the booking operation (reschedule_visit), earliest first."""
     moved = []
     for row in sorted(chosen, key=lambda r: r["to_starts_at"]):
         try:
@@ -214,15 +241,7 @@ def apply_replan(session: Session, replan_id: int, visit_ids: list[int] | None, 
             raise StaleProposal(f"Visit #{row['visit_id']} cannot be moved any more: {exc}", row["visit_id"]) from exc
         if visit.version != row["version"] + 1:  # changed between our read and the booking's lock
             raise StaleProposal(f"Visit #{row['visit_id']} changed while applying; make a new proposal.", row["visit_id"])
-        row["applied"] = True
         moved.append(visit)
-    result["rows"] = rows
-    replan.result = result
-    if all(r["applied"] for r in rows):
-        replan.status, replan.applied_at = "applied", now
-    session.flush()
-    record_change(session, actor, object_type="replan", object_id=replan.id, patient_id=None, now=now, action="apply",
-                  details={"visit_ids": [v.id for v in moved], "status": replan.status})
     return moved
 
 

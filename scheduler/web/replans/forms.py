@@ -30,3 +30,7 @@ class ApplyForm(FlaskForm):
 
 class ProposeForm(FlaskForm):
     submit = SubmitField("Propose a re-plan")
+
+
+class OptimiseForm(FlaskForm):
+    submit = SubmitField("Optimise this day")
