@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i17_absences_and_replans"
-down_revision = "0005"
+down_revision = "i16_order_life"
 branch_labels = None
 depends_on = None
 

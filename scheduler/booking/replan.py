@@ -28,8 +28,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from scheduler.booking.availability import Interval, local_day_bounds, local_to_utc, working_intervals
-from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, conflicts_for, fmt_local
+from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, conflicts_for
 from scheduler.booking.travel import Point, TravelSettings, travel_min
+
+
+def fmt_local(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %H:%M} ({zone.key})"
+
 
 STEP_MIN = 15  # proposed starts fall on the quarter hour, like booking suggestions
 ORIGIN = datetime(2000, 1, 3, tzinfo=timezone.utc)  # a Monday, 00:00 UTC: quarter hours count from here

@@ -3,7 +3,7 @@ operation's (operations/nurses.py)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     EmailField,
