@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from scheduler.clock import utcnow
 from scheduler.operations.absences import affected_visits, describe, get_absence
-from scheduler.operations.access import record_list_read
-from scheduler.operations.nurses import get_nurse
+from scheduler.operations import AccessDenied
+from scheduler.operations.access import record_list_read, require_nurse_access
 from scheduler.operations.routes import directions_link, map_link, propose_route, route_day
 from scheduler.operations.replans import (
     apply_replan, days_with_proposal, get_replan, patient_ids_of, propose_for_absence, replan_dates, replan_rows,
@@ -103,11 +103,14 @@ def show(replan_id: int):
 
 
 @bp.route("/nurses/<int:nurse_id>/route", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, "nurse")
 def route_day_page(nurse_id: int):
-    """Her day as a route; POST ("Optimise this day") proposes a shorter order."""
+    """Her day as a route (the nurse reads her own); POST ("Optimise this day", staff only)
+    proposes a shorter order."""
     db, now = get_session(), utcnow()
-    nurse = get_nurse(db, nurse_id)
+    nurse = require_nurse_access(db, current_user, nurse_id)
+    if request.method == "POST" and current_user.role not in STAFF:
+        raise AccessDenied("Only coordinators and admins change the order of a day.")
     today = now.astimezone(ZoneInfo(nurse.timezone)).date()
     form = OptimiseForm()
     on = parse_date_arg(request.values.get("date"), today)
@@ -124,4 +127,5 @@ def route_day_page(nurse_id: int):
                      details={"nurse_id": nurse_id, "date": on.isoformat()})
     db.commit()
     return render_template("replans/route.html", day=day, form=form, map_link=map_link, directions_link=directions_link,
-                           previous=on - timedelta(days=1), following=on + timedelta(days=1))
+                           previous=on - timedelta(days=1), following=on + timedelta(days=1),
+                           staff=current_user.role in STAFF)
