@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Visit
-from tests.e2e.conftest import log_in, new_page, screenshot
+from tests.e2e.conftest import axe_violations, log_in, new_page, screenshot
 
 pytestmark = pytest.mark.e2e
 CHICAGO = ZoneInfo("America/Chicago")
@@ -73,6 +73,7 @@ def test_sick_call_absence_proposal_apply_calendar(browser, live_server):
     assert page.get_by_role("heading", name="Their days with these moves").is_visible()
     screenshot(page, "replan-proposal-desktop")
 
+    replan_url = page.url
     page.get_by_role("button", name="Apply all rows").click()
     assert "Applied" in page.locator(".flash").first.inner_text()
     with live_server.engine().connect() as conn:
@@ -88,4 +89,12 @@ def test_sick_call_absence_proposal_apply_calendar(browser, live_server):
         assert page.locator(f'a[href="/visits/{visit.id}"]').is_visible()
         assert iris_row.locator(f'a[href="/visits/{visit.id}"]').count() == 0
     screenshot(page, "replan-calendar-after-desktop")
+    context.close()
+
+    # The new pages pass the same accessibility check as the main pages (axe needs the CSP bypassed).
+    context, page = new_page(browser, live_server, bypass_csp=True)
+    log_in(page, "coordinator@demo.example")
+    for url in (replan_url, f"/nurses/{iris_id}/route?date={day.isoformat()}", "/absences/new"):
+        page.goto(url)
+        assert axe_violations(page) == [], url
     context.close()
