@@ -3,10 +3,10 @@ rows of a proposal to apply."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
+from scheduler.web.forms import FlaskForm
 from scheduler.web.nurses.forms import AbsenceForm
 
 
