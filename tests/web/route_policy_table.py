@@ -168,6 +168,8 @@ TABLE: list[Rule] = [
     Rule("replans.absence", "GET", "/absences/{absence}", STAFF_ACTION),
     Rule("replans.propose", "POST", "/absences/{absence}/replan", STAFF_ACTION),
     Rule("replans.show", "GET", "/replans/{replan}", STAFF_ACTION),
+    Rule("replans.route_day_page", "GET", "/nurses/{nurse}/route", API_NURSE_DAY),
+    Rule("replans.route_day_page", "POST", "/nurses/{nurse}/route", STAFF_ACTION),
     Rule("replans.show", "POST", "/replans/{replan}", STAFF_ACTION),
     Rule("dashboard.today", "GET", "/dashboard/", roles("admin", "coordinator")),
     Rule("labs.result", "POST", "/labs/draws/{draw}/result", DRAW_RESULT),

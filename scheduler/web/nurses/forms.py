@@ -15,12 +15,13 @@ from wtforms import (
     SubmitField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from scheduler.auth.passwords import MIN_PASSWORD_LENGTH
 from scheduler.models import Nurse
 from scheduler.operations.nurses import WEEKDAYS, NurseValues
+from scheduler.web.converters import MAX_DB_ID
 from scheduler.web.formtools import state_choices, time_zone_field
 from scheduler.web.helpers import choices
 
@@ -94,5 +95,6 @@ class AbsenceForm(FlaskForm):
 
 
 class RemoveAbsenceForm(FlaskForm):
-    absence_id = IntegerField(widget=HiddenInput(), validators=REQUIRED)
+    # Bounded like every id in a URL: a forged huge number is "nothing named", not a database error.
+    absence_id = IntegerField(widget=HiddenInput(), validators=[*REQUIRED, NumberRange(min=1, max=MAX_DB_ID)])
     submit = SubmitField("Remove")
