@@ -24,7 +24,7 @@ def _page(plain: str | None = None, status: int = 200):
     db = get_session()
     url = None
     if plain:
-        url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{url_for('feeds.feed_ics', token=plain)}"
+        url = url_for("feeds.feed_ics", token=plain, _external=True)  # the address this page was reached by
     return render_template("feeds/link.html", feed=active_feed(db, current_user), url=url,
                            webcal=url and "webcal://" + url.split("://", 1)[1], new_form=NewFeedForm(formdata=None),
                            revoke_form=RevokeFeedForm(formdata=None)), status
