@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -125,8 +126,11 @@ class SmsRecorder:
         self.server.server_close()
 
     def counts(self) -> Counter:
+        """Deliveries per reminder: a text split into parts ("KEY-part1", "KEY-part2") counts
+        once, by its first part."""
         with self.lock:
-            return Counter(self.keys)
+            keys = list(self.keys)
+        return Counter(re.sub(r"-part1$", "", key) for key in keys if not re.search(r"-part(?!1$)\d+$", key))
 
 
 def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsRecorder | None = None,
