@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i18_patient_calendar"
-down_revision = "0005"
+down_revision = "i17_absences_and_replans"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,8 @@ from scheduler.models.audit import AuditEvent
 from scheduler.models.feeds import CalendarFeed
 from scheduler.models.documentation import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VitalSigns
 from scheduler.models.labs import LabDraw, LabResult
-from scheduler.models.nurses import Nurse, TimeOff, WorkingHours
+from scheduler.models.nurses import Absence, Nurse, TimeOff, WorkingHours
+from scheduler.models.replans import Replan
 from scheduler.models.orders import TherapyOrder
 from scheduler.models.patients import Patient, PatientWeight
 from scheduler.models.products import Product, VialLot, VialSize
@@ -16,7 +17,7 @@ from scheduler.models.users import User
 from scheduler.models.visits import Visit
 
 __all__ = [
-    "Agency", "Amendment", "ApiToken", "AuditEvent", "CalendarFeed", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
-    "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder",
+    "Absence", "Agency", "Amendment", "ApiToken", "AuditEvent", "CalendarFeed", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
+    "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder", "Replan",
     "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
 ]

@@ -35,6 +35,8 @@ class Reminder(Base):
         Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_reminders_visit", "visit_id"),
         Index("ix_reminders_lab_draw", "lab_draw_id"),
+        # A patient's last messages (portal), newest first, whatever the agency's history.
+        Index("ix_reminders_patient_status_sent", "patient_id", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ done or cancelled stops its reminders.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,6 +27,9 @@ PLATELET_RANGE = (0.0, 2000.0)
 # Thresholds drawn on the chart (ASH 2019: treatment below 30; >= 50 the usual response
 # and minor-procedure target; ivig-reference.md section 4).
 PLATELET_LINES = (30, 50)
+# A draw may be taken a little before its due time (the patient arrives early at the lab);
+# a result for a draw further ahead belongs to another draw (issue 14).
+DRAW_EARLY_TOLERANCE = timedelta(hours=2)
 # The same lines in words for the patient, saying only what the sources say
 # (ivig-reference.md section 4: ASH 2019 thresholds; the IVIG trials' day-7 endpoint of
 # >= 50; the consensus table's >= 50 for minor surgery).
@@ -87,6 +90,7 @@ def set_draw_status(session: Session, draw_id: int, status: str, *, actor, now: 
         raise DomainError(f"This draw is already {draw.status}.")
     draw.status = status
     draw.done_at = now if status == "done" else None
+    draw.awaiting_result_since = draw.done_at
     close_open(session, lab_draw_id=draw.id, reason=f"draw {status}", status="expired" if status == "done" else "cancelled")
     if status == "cancelled":
         notify_draw_cancelled(session, draw, now=now)
@@ -135,9 +139,16 @@ def record_result(session: Session, draw_id: int, platelets_10e9_per_l: float, *
         raise DomainError("This draw was cancelled.")
     if draw.result is not None:
         raise DomainError("This draw already has a result.")
+    if now < draw.due_at - DRAW_EARLY_TOLERANCE:
+        zone = ZoneInfo(draw.patient.timezone)
+        raise DomainError(f"This draw is due {draw.due_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}); a result "
+                          "can be entered once it has been drawn. Is it the result of another draw?")
     if draw.status == "scheduled":
-        draw.status, draw.done_at = "done", now
+        # Drawn when due, as far as anyone recorded: the result is plotted at the draw's
+        # time, not at the moment it was typed in.
+        draw.status, draw.done_at = "done", min(now, draw.due_at)
         close_open(session, lab_draw_id=draw.id, reason="result recorded", status="expired")
+    draw.awaiting_result_since = None
     result = LabResult(draw=draw, value=round(platelets_10e9_per_l, 1), resulted_at=now,
                        entered_by_id=actor.id)
     session.add(result)

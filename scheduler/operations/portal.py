@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import LabDraw, Patient, Reminder, Visit
 from scheduler.models.patients import CHANNELS
+from scheduler.models.visits import MAX_VISIT_DURATION
 from scheduler.operations import DomainError, NotFound, audit
 from scheduler.operations.access import record_change
 from scheduler.operations.reminders import replan_patient
@@ -38,7 +39,8 @@ def overview(session: Session, patient: Patient, *, now: datetime, reminders_sho
     with_order = (selectinload(Visit.nurse), selectinload(Visit.order))
     visits = list(session.scalars(select(Visit).options(*with_order)
                                   .where(Visit.patient_id == patient.id, Visit.status.in_(("booked", "in_progress")),
-                                         Visit.ends_at > now).order_by(Visit.starts_at)))
+                                         Visit.ends_at > now, Visit.starts_at > now - MAX_VISIT_DURATION)
+                                  .order_by(Visit.starts_at)))
     past = list(session.scalars(select(Visit).options(*with_order)
                                 .where(Visit.patient_id == patient.id, Visit.status != "cancelled", Visit.ends_at <= now)
                                 .order_by(Visit.starts_at.desc()).limit(past_shown)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.reminders import timing
@@ -37,6 +37,18 @@ def channels_for(patient: Patient) -> list[str]:
     if "sms" in wanted and patient.sms_consent_at and patient.phone_e164:
         allowed.append("sms")
     return allowed
+
+
+def patients_messaged(session: Session, messages: list[dict]) -> set[int]:
+    """The patients that console-channel messages ({"key", "to", ...}) were for: by the
+    reminder's dedupe key, else by the address they went to (for auditing the outbox page)."""
+    keys = {m.get("key") for m in messages} - {None}
+    addresses = {m.get("to") for m in messages} - {None, ""}
+    found = set(session.scalars(select(Reminder.patient_id).where(Reminder.dedupe_key.in_(keys)))) if keys else set()
+    if addresses:
+        found.update(session.scalars(select(Patient.id).where(
+            or_(Patient.phone_e164.in_(addresses), Patient.email.in_(addresses)))))
+    return found
 
 
 def visit_key(visit: Visit, kind: str, channel: str) -> str:
@@ -147,9 +159,6 @@ def on_visit_changed(session: Session, visit: Visit, change: str, *, now: dateti
                        now=now, visit_id=visit.id)
     elif change == "completed":
         close_open(session, visit_id=visit.id, reason="visit completed", status="expired")
-        from scheduler.operations.labs import create_follow_up
-
-        create_follow_up(session, visit, now=now)
     else:
         raise ValueError(f"unknown visit change {change!r}")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.reminders import timing
@@ -43,10 +43,6 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease
         .returning(Reminder.id).execution_options(synchronize_session=False)
     )
     return sorted(result.scalars())
-
-
-def count_due(session: Session, *, now: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(Reminder).where(_due(now)))
 
 
 @dataclass(frozen=True)

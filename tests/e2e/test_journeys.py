@@ -6,10 +6,11 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from scheduler.models import Patient, Visit
-from tests.e2e.conftest import DESKTOP, PHONE, axe_violations, log_in, new_page, screenshot
+from scheduler.models import Patient, VialLot, Visit
+from tests.e2e.conftest import DESKTOP, PHONE, axe_violations, log_in, new_page, screenshot, submit_form
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,7 @@ def next_weekday(after: date, weekday: int = 1) -> date:
 def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, live_server):
     context, page = new_page(browser, live_server)
     log_in(page, "coordinator@demo.example")
-    assert page.get_by_role("heading", name=re.compile("^Today")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Today"))).to_be_visible()
     screenshot(page, "coordinator-dashboard-desktop")
 
     # Register the referral.
@@ -33,13 +34,15 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
         "Street address": "2100 N Lincoln Ave", "City": "Chicago", "Postal code": "60614",
         "Latitude": "41.9210", "Longitude": "-87.6460", "Phone": "(312) 555-0142", "Email": "nadia@example.org",
         "Weight (kg)": "74", "Weighed on": (date.today() - timedelta(days=2)).isoformat(),
+        "IgA tested on": (date.today() - timedelta(days=20)).isoformat(),
     }
     for label, value in form.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Sex (for dosing-weight formulas)").select_option("female")
     page.get_by_label("Time zone").select_option("America/Chicago")
+    page.get_by_label("IgA status").select_option("normal")
     page.get_by_role("button", name="Save patient").click()
-    assert page.get_by_role("heading", name="Okonkwo, Nadia").is_visible()
+    expect(page.get_by_role("heading", name="Okonkwo, Nadia")).to_be_visible()
 
     # Enter the IVIG order and see its plan before saving.
     start = next_weekday(date.today())
@@ -55,7 +58,7 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     page.get_by_role("button", name="Save order").click()
 
     # Book the course from the first suggestion.
-    assert page.get_by_role("heading", name=re.compile("^Book 2 visit")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Book 2 visit"))).to_be_visible()
     screenshot(page, "booking-suggestions-desktop")
     page.locator("table.slots").get_by_role("button", name="Book").first.click()
     assert "Booked 2 visit(s)" in page.locator(".flash").first.inner_text()
@@ -70,7 +73,7 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     page.get_by_role("link", name="Calendar").click()
     page.get_by_label("Week of").fill(visits[0].starts_at.date().isoformat())
     page.get_by_role("button", name="Show").click()
-    assert page.locator(f'a[href="/visits/{visits[1].id}"]').is_visible()
+    expect(page.locator(f'a[href="/visits/{visits[1].id}"]')).to_be_visible()
     screenshot(page, "week-calendar-desktop")
 
     # Reschedule day 2 by one day.
@@ -134,11 +137,11 @@ def test_login_works_with_the_keyboard_alone(browser, live_server):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert focused[-1] == "email", focused
-    assert page.get_by_role("heading", name=re.compile("^Today")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Today"))).to_be_visible()
     context.close()
 
 
-def _nurse_with_a_visit_running_now(live_server):
+def _nurse_with_a_visit_running_now(live_server, email="journey.nurse@example.org", password="journey nurse password"):
     """A nurse of her own (so no demo visit is in the way at whatever hour CI runs) with a
     visit that began 90 minutes ago: the documentation times below are all in the past."""
     from datetime import datetime, timezone
@@ -152,7 +155,7 @@ def _nurse_with_a_visit_running_now(live_server):
 
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     with Session(live_server.engine()) as session:
-        user = make_user(session, role="nurse", email="journey.nurse@example.org", password="journey nurse password")
+        user = make_user(session, role="nurse", email=email, password=password)
         nurse = make_nurse(session, user=user, first_name="Jules")
         patient = make_patient(session, first_name="Rosa", last_name="Journey", weight_kg=60, height_cm=165)
         order = make_order(session, patient=patient, product=make_product(session), days=1, earliest_start=now.date())
@@ -163,49 +166,47 @@ def _nurse_with_a_visit_running_now(live_server):
                       ends_at=starts_at + timedelta(minutes=float(plan.days[0].visit_min) + 1),
                       catalog_version=catalog.version, plan=plan_to_dict(plan))
         session.add(visit)
+        lot = VialLot(product_id="octagam_10", lot_number="JOURNEY-1", size_g=30, quantity=5, expiry_date=date(2099, 1, 1))
+        session.add(lot)
         session.commit()
-        return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan
+        return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan, lot.id
 
 
 def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
-    visit_id, started, plan = _nurse_with_a_visit_running_now(live_server)
+    visit_id, started, plan, lot_id = _nurse_with_a_visit_running_now(live_server)
     first_rate = plan["days"][0]["steps"][0]["rate_ml_per_hr"]
     at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
     context, page = new_page(browser, live_server, viewport=PHONE)
     log_in(page, "journey.nurse@example.org", "journey nurse password")
     screenshot(page, "nurse-day-phone")
     page.locator(f'a[href="/rounds/visits/{visit_id}"]').first.click()
-    assert page.get_by_role("heading", name="Ramp").is_visible()
-    assert page.locator("svg").first.is_visible()
+    expect(page.get_by_role("heading", name="Ramp")).to_be_visible()
+    expect(page.locator("svg").first).to_be_visible()
     screenshot(page, "nurse-visit-ramp-phone")
 
     def submit(step: str, fields: dict, button: str) -> None:
-        form = page.locator(f"form#{step}")
-        for label, value in fields.items():
-            control = form.get_by_label(label, exact=True)
-            if control.evaluate("e => e.tagName") == "SELECT":
-                control.select_option(value)
-            else:
-                control.fill(value)
-        form.get_by_role("button", name=button).click()
-        page.wait_for_load_state()
-        errors = page.locator(".errors, .flash-error")
-        assert errors.count() == 0, errors.all_inner_texts()
+        submit_form(page, step, fields, button)
 
     submit("vitals", {"Moment": "baseline", "Taken at": at(0), "Systolic BP (mmHg)": "118", "Diastolic BP (mmHg)": "76",
-                      "Pulse (/min)": "72", "Temperature (°C)": "36.8", "Respiratory rate (/min)": "16",
+                      "Pulse (/min)": "72", "Temperature": "36.8", "Respiratory rate (/min)": "16",
                       "SpO2 (%)": "98"}, "Save vital signs")
     submit("start", {"Infusion started at": at(5)}, "Start")
-    submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down or pause)": "Headache, flushing"},
+    submit("rate", {"Change": "pause", "At": at(20), "Why (required to slow down, pause or step up early)": "Headache, flushing"},
            "Save rate change")
-    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken": "Paused; acetaminophen given"},
+    submit("reaction", {"Reaction": "Headache", "Severity": "mild", "Action taken (rate, medications, who was called)": "Paused; acetaminophen given"},
            "Save reaction")
     submit("rate", {"Change": "resume", "At": at(35), "New rate (mL/hr; empty for a pause)": str(first_rate)},
            "Save rate change")
-    assert page.get_by_role("heading", name="Remaining ramp after the change").is_visible()
+    expect(page.get_by_role("heading", name="Remaining ramp after the change")).to_be_visible()
     screenshot(page, "nurse-remaining-ramp-phone")
-    submit("end", {"Infusion ended at": at(80), "Volume infused (mL, from the pump)": "150"}, "End")
-    submit("observation", {"Observation ended at": at(88)}, "Observation done")
+    # The rates recorded (36 mL/hr for 15 + 20 min) allow about 21 mL: the dose is incomplete, and says why.
+    submit("end", {"Infusion ended at": at(55), "Volume infused (mL, from the pump)": "20",
+                   "Why the dose is incomplete (required below 90 % of the planned volume)": "Stopped: headache returned"},
+           "End")
+    submit("vitals", {"Moment": "end", "Taken at": at(55), "Systolic BP (mmHg)": "120", "Diastolic BP (mmHg)": "78",
+                      "Pulse (/min)": "74"}, "Save vital signs")
+    submit("lots", {"Lot": str(lot_id), "Vials used": "1", "Unused volume discarded (mL)": "280"}, "Save vials")
+    submit("observation", {"Observation ended at": at(85)}, "Observation done")
     submit("sign", {}, "Sign")
     assert page.locator("form#sign").count() == 0  # signed: the record can no longer change
     with live_server.engine().connect() as conn:
@@ -213,7 +214,7 @@ def test_nurse_documents_an_infusion_on_her_phone(browser, live_server):
 
         record = conn.execute(select(InfusionRecord.signed_at, InfusionRecord.total_volume_ml)
                               .where(InfusionRecord.visit_id == visit_id)).one()
-    assert record.signed_at is not None and record.total_volume_ml == 150
+    assert record.signed_at is not None and record.total_volume_ml == 20
     context.close()
 
 

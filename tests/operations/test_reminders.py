@@ -146,7 +146,7 @@ def test_a_draw_marked_done_or_with_a_result_stops_its_reminders(session):
     complete(session, visit, visit.ends_at)
     first, second = session.scalars(select(LabDraw).order_by(LabDraw.due_at)).all()
     set_draw_status(session, first.id, "done", actor=coordinator, now=NOW)
-    record_result(session, second.id, 42.5, actor=coordinator, now=NOW)
+    record_result(session, second.id, 42.5, actor=coordinator, now=second.due_at)
     assert {r.status for r in rows(session, kind="lab_draw")} == {"expired"}
     assert second.result.value == 42.5 and second.status == "done"
     with pytest.raises(DomainError):

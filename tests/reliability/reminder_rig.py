@@ -28,6 +28,7 @@ from sqlalchemy import insert
 
 from scheduler.models import Reminder
 from tests.factories import make_nurse, make_order, make_patient, make_visit
+from tests.processes import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -146,7 +147,7 @@ def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsR
 
 def start_worker(env: dict, log_path: Path, *, interval_s: float = 0.2, wait_started: bool = False) -> subprocess.Popen:
     with log_path.open("a") as log:
-        worker = subprocess.Popen(
+        worker = spawn(
             [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--interval-seconds", str(interval_s)],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -166,7 +167,7 @@ def stop_worker(worker: subprocess.Popen, *, timeout_s: float = 45) -> int:
         return worker.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         worker.kill()
-        worker.wait()  # reaped, so no process outlives the test
+        worker.wait()
         raise
 
 

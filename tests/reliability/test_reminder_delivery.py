@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from scheduler.clock import utcnow
@@ -53,11 +54,14 @@ def run_worker_until_settled(session, env, tmp_path):
         assert stop_worker(worker) == 0
 
 
+# Friday 20 November, 18:30 in Chicago: tonight's and tomorrow's visits have their evening-before
+# reminder (18:00 the day before) due, and none has its morning-of reminder (2 h before) due yet.
+@pytest.mark.instant("2026-11-21T00:30:00+00:00")
 def test_cancelled_and_moved_visits_never_reach_the_smtp_server(session, database_url, tmp_path):
     now = utcnow()
     coordinator = make_user(session, role="coordinator")
     nurse = make_nurse(session)
-    # Visits in a few hours: their evening-before reminder is already due.
+    # Fri 21:30, Sat 03:30 (cancelled), Sat 09:30 moved to Sat 13:30.
     kept = visit_for(session, nurse, now + timedelta(hours=3), now=now)
     cancelled = visit_for(session, nurse, now + timedelta(hours=9), now=now)
     moved = visit_for(session, nurse, now + timedelta(hours=15), now=now)

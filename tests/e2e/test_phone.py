@@ -1,0 +1,144 @@
+"""The nurse's pages on a 360 x 780 phone: nothing wider than the screen, tap targets of at
+least 44 px, chart labels of at least 12 px, and the step timer counting down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS, log_in, new_page, submit_form
+from tests.e2e.test_journeys import _nurse_with_a_visit_running_now
+
+pytestmark = pytest.mark.e2e
+
+SMALL_PHONE = {"width": 360, "height": 780}
+PASSWORD = "phone nurse password"
+
+# Everything on the page that is wider than the screen or scrolls sideways inside itself
+# (a cut-off table in an overflow box is as bad as a page that scrolls).
+TOO_WIDE = """() => {
+  const width = window.innerWidth, found = [];
+  if (document.documentElement.scrollWidth > width) found.push('page ' + document.documentElement.scrollWidth);
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || getComputedStyle(el).visibility === 'hidden') continue;  // unseen or visually hidden
+    const name = el.tagName + (el.id ? '#' + el.id : '') + (el.className && el.className.baseVal === undefined ? '.' + el.className : '');
+    if (box.right > width + 1) found.push(name + ' right=' + Math.round(box.right));
+    const overflow = getComputedStyle(el).overflowX;
+    if (overflow !== 'visible' && el.scrollWidth > el.clientWidth + 1) found.push(name + ' scrolls ' + el.scrollWidth);
+  }
+  return found;
+}"""
+
+SMALL_TARGETS = """() => {
+  const found = [];
+  const targets = document.querySelectorAll('button, input:not([type=hidden]), select, textarea, nav a, .site-header a, a.button');
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    if (!box.width) continue;  // not shown (print-only, collapsed)
+    if (box.height < 44 || (el.tagName === 'BUTTON' && box.width < 44))
+      found.push(el.tagName + ' ' + (el.name || el.id || el.textContent.trim()).slice(0, 30) + ' ' + Math.round(box.width) + 'x' + Math.round(box.height));
+  }
+  return found;
+}"""
+
+CHART_LABEL_PX = """() => Array.from(document.querySelectorAll('svg.ramp-chart text')).map(
+  t => parseFloat(t.getAttribute('font-size')) * t.ownerSVGElement.getScreenCTM().a)"""
+
+
+def phone_shot(page, name: str, anchor: str | None = None) -> None:
+    """What the nurse sees on the screen (not the whole page), from the anchor down."""
+    if anchor:
+        page.locator(anchor).first.scroll_into_view_if_needed()
+        page.evaluate(f"document.querySelector('{anchor}').scrollIntoView()")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def check_fits(page, what: str, problems: dict) -> None:
+    page.wait_for_load_state()
+    for kind, script in (("too wide", TOO_WIDE), ("small target", SMALL_TARGETS)):
+        found = page.evaluate(script)
+        if found:
+            problems[f"{what}: {kind}"] = found[:8]
+
+
+def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
+    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "phone.nurse@example.org", PASSWORD)
+    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    context, page = new_page(browser, live_server, viewport=SMALL_PHONE)
+    log_in(page, "phone.nurse@example.org", PASSWORD)
+    problems: dict = {}
+    page.goto("/rounds/")
+    check_fits(page, "day", problems)
+    phone_shot(page, "nurse-day-360")
+    page.goto(f"/rounds/visits/{visit_id}")
+    check_fits(page, "visit before the start", problems)
+
+    submit_form(page, "vitals", {"Moment": "baseline", "Taken at": at(0), "Systolic BP (mmHg)": "118",
+                            "Diastolic BP (mmHg)": "76", "Pulse (/min)": "72", "Respiratory rate (/min)": "16",
+                            "SpO2 (%)": "98"}, "Save vital signs")
+    submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
+    submit_form(page, "rate", {"Change": "pause", "At": at(84), "Why (required to slow down or pause)": "Headache and "
+                          "flushing, a long sentence that must wrap rather than widen the page"}, "Save rate change")
+    submit_form(page, "rate", {"Change": "resume", "At": at(86), "New rate (mL/hr; empty for a pause)": "30"},
+           "Save rate change")
+    check_fits(page, "visit while running", problems)
+    labels = page.evaluate(CHART_LABEL_PX)
+    assert labels and min(labels) >= 12, labels
+    assert page.locator("[aria-current=step]").count() == 1
+    countdown = page.locator(".countdown")
+    if countdown.count():  # a timer while the plan has a next step
+        first = countdown.inner_text()
+        page.wait_for_timeout(1500)
+        assert countdown.inner_text() != first or "min)" in first  # ticks by the second in the last 10 min
+    phone_shot(page, "nurse-visit-ramp-360", "#ramp")
+    phone_shot(page, "nurse-visit-timer-360", "#timer")
+
+    # A tap lands on what it aims at: the Start/End buttons are full-width and 44 px high.
+    end = page.locator("form#end").get_by_role("button", name="End")
+    box = end.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 280
+    submit_form(page, "end", {"Infusion ended at": at(88), "Volume infused (mL, from the pump)": "5"}, "End")
+    check_fits(page, "visit after the end", problems)
+    assert page.locator("[aria-current=step]").count() == 0
+    assert problems == {}
+    context.close()
+
+
+def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
+    from sqlalchemy import select
+
+    from scheduler.models import VitalSigns
+
+    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "idle.nurse@example.org", PASSWORD)
+    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    context, page = new_page(browser, live_server, viewport=SMALL_PHONE)
+    log_in(page, "idle.nurse@example.org", PASSWORD)
+    page.goto(f"/rounds/visits/{visit_id}")
+    form = page.locator("form#vitals")
+    form.get_by_label("Taken at", exact=True).fill(at(85))
+    form.get_by_label("Pulse (/min)", exact=True).fill("83")
+
+    page.reload()  # or the phone closed the tab: the draft comes back
+    assert form.get_by_label("Pulse (/min)", exact=True).input_value() == "83"
+    assert "Not saved yet" in form.inner_text()
+
+    # Idle past the limit: the server no longer honours the session (an expired signed cookie
+    # is refused exactly like a missing one; tests/web/test_rounds_idle.py lets it expire).
+    context.clear_cookies()
+    form.get_by_role("button", name="Save vital signs").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Your session ended; your entry is kept").is_visible()
+    assert "83" in page.locator(".kept-entry").inner_text()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in and save").click()
+    page.wait_for_load_state()
+    assert any("Vital signs recorded" in text for text in page.locator(".flash").all_inner_texts())
+    with live_server.engine().connect() as conn:
+        pulses = conn.scalars(select(VitalSigns.pulse_bpm).where(VitalSigns.visit_id == visit_id)).all()
+    assert pulses == [83]
+    drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('rounds-draft:'))")
+    assert drafts == []
+    context.close()
