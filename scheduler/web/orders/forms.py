@@ -29,6 +29,7 @@ class OrderForm(FlaskForm):
     earliest_start = DateField("Start date", validators=[InputRequired(message="Enter the start date.")])
     window_days = IntegerField("Allowed window (± days)", default=4, validators=[InputRequired(), NumberRange(min=0, max=14)])
     prescriber = StringField("Prescriber", validators=[Length(max=200)])
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
     prescriber_override_reason = TextAreaField(
         "Prescriber's override (outside the label)", validators=[Length(max=1000)],
         description="Only when the prescriber orders outside the label (age, daily dose, course total or length): "
@@ -51,7 +52,6 @@ class OrderReasonsForm(FlaskForm):
     prescriber_override_reason = OrderForm.prescriber_override_reason
     iga_ack_reason = OrderForm.iga_ack_reason
     long_session_reason = OrderForm.long_session_reason
-    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class BookForm(FlaskForm):
