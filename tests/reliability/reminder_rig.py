@@ -31,7 +31,6 @@ from tests.factories import make_nurse, make_order, make_patient, make_visit
 from tests.processes import spawn
 
 REPO = Path(__file__).resolve().parents[2]
-PART = re.compile(r"-part\d+$")
 
 
 def free_port() -> int:
@@ -128,11 +127,11 @@ class SmsRecorder:
         self.server.server_close()
 
     def counts(self) -> Counter:
-        """Deliveries per reminder key: a message split into parts (key-part1, key-part2, ...)
-        counts once per time its first part arrived."""
+        """Deliveries per reminder: a text split into parts ("KEY-part1", "KEY-part2") counts
+        once, by its first part."""
         with self.lock:
-            return Counter(key.removesuffix("-part1") for key in self.keys if not PART.search(key) or
-                           key.endswith("-part1"))
+            keys = list(self.keys)
+        return Counter(re.sub(r"-part1$", "", key) for key in keys if not re.search(r"-part(?!1$)\d+$", key))
 
 
 def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsRecorder | None = None,

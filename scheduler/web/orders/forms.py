@@ -29,6 +29,7 @@ class OrderForm(FlaskForm):
     earliest_start = DateField("Start date", validators=[InputRequired(message="Enter the start date.")])
     window_days = IntegerField("Allowed window (± days)", default=4, validators=[InputRequired(), NumberRange(min=0, max=14)])
     prescriber = StringField("Prescriber", validators=[Length(max=200)])
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
     prescriber_override_reason = TextAreaField(
         "Prescriber's override (outside the label)", validators=[Length(max=1000)],
         description="Only when the prescriber orders outside the label (age, daily dose, course total or length): "
