@@ -86,9 +86,17 @@
     form.insertBefore(note, form.querySelector("h3").nextSibling);
   }
 
+  function startPrintButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;  // without script the browser's own Print works; the button needs it
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   function start() {
     startCountdowns();
     startDrafts();
+    startPrintButtons();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

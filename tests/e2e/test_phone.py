@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, log_in, new_page, submit_form
+from tests.e2e.conftest import SCREENSHOTS, axe_violations, log_in, new_page, submit_form
 from tests.e2e.test_journeys import _nurse_with_a_visit_running_now
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ TOO_WIDE = """() => {
     const box = el.getBoundingClientRect();
     if (box.width <= 1 || getComputedStyle(el).visibility === 'hidden') continue;  // unseen or visually hidden
     const name = el.tagName + (el.id ? '#' + el.id : '') + (el.className && el.className.baseVal === undefined ? '.' + el.className : '');
-    if (box.right > width + 1) found.push(name + ' right=' + Math.round(box.right));
+    if (box.right > width + 1) found.push(name + ' right=' + Math.round(box.right) + ' in ' + (el.closest('table') || {}).className + ' ' + el.textContent.trim().slice(0, 20));
     const overflow = getComputedStyle(el).overflowX;
     if (overflow !== 'visible' && el.scrollWidth > el.clientWidth + 1) found.push(name + ' scrolls ' + el.scrollWidth);
   }
@@ -73,6 +73,8 @@ def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
     page.goto("/rounds/")
     check_fits(page, "day", problems)
     phone_shot(page, "nurse-day-360")
+    page.goto("/rounds/supplies")
+    check_fits(page, "supply list", problems)
     page.goto(f"/rounds/visits/{visit_id}")
     check_fits(page, "visit before the start", problems)
 
@@ -102,6 +104,9 @@ def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
     assert box["height"] >= 44 and box["width"] >= 280
     submit_form(page, "end", {"Infusion ended at": at(88), "Volume infused (mL, from the pump)": "5"}, "End")
     check_fits(page, "visit after the end", problems)
+    page.goto(f"/rounds/visits/{visit_id}/print")
+    check_fits(page, "paper sheet", problems)
+    phone_shot(page, "nurse-paper-sheet-360")
     assert page.locator("[aria-current=step]").count() == 0
     assert problems == {}
     context.close()
@@ -132,6 +137,9 @@ def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Your session ended; your entry is kept").is_visible()
     assert "83" in page.locator(".kept-entry").inner_text()
+    problems: dict = {}
+    check_fits(page, "password again", problems)
+    assert problems == {}
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in and save").click()
     page.wait_for_load_state()
@@ -141,4 +149,19 @@ def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
     assert pulses == [83]
     drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('rounds-draft:'))")
     assert drafts == []
+    context.close()
+
+
+def test_nurse_pages_have_no_serious_accessibility_violations_at_360_px(browser, live_server):
+    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "axe.nurse@example.org", PASSWORD)
+    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    context, page = new_page(browser, live_server, viewport=SMALL_PHONE, bypass_csp=True)
+    log_in(page, "axe.nurse@example.org", PASSWORD)
+    page.goto(f"/rounds/visits/{visit_id}")
+    submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
+    found = {}
+    for path in ("/rounds/", "/rounds/supplies", f"/rounds/visits/{visit_id}", f"/rounds/visits/{visit_id}/print"):
+        page.goto(path)
+        found[path] = axe_violations(page)
+    assert {path: v for path, v in found.items() if v} == {}
     context.close()

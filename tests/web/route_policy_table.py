@@ -170,6 +170,8 @@ TABLE: list[Rule] = [
     Rule("catalog.index", "POST", "/admin/catalog/", roles("admin")),
     Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
     Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
+    Rule("rounds.print_sheet", "GET", "/rounds/visits/{visit}/print", ROUNDS_VISIT),
+    Rule("rounds.supplies", "GET", "/rounds/supplies", roles("admin", "coordinator", "nurse")),
     Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),
     # Re-authentication after an idle logout, carrying the entry typed before it: public (the
     # caller has no session by definition); it saves only after the password is checked.
