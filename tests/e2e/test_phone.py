@@ -47,6 +47,16 @@ CHART_LABEL_PX = """() => Array.from(document.querySelectorAll('svg.ramp-chart t
   t => parseFloat(t.getAttribute('font-size')) * t.ownerSVGElement.getScreenCTM().a)"""
 
 
+def nurse_on_her_visit(browser, live_server, email: str, **context_options):
+    """A nurse of her own, logged in on a 360 px phone, on her visit that began 90 minutes
+    ago; `at(minutes)` is a time on that visit's clock, as the form wants it."""
+    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, email, PASSWORD)
+    context, page = new_page(browser, live_server, viewport=SMALL_PHONE, **context_options)
+    log_in(page, email, PASSWORD)
+    page.goto(f"/rounds/visits/{visit_id}")
+    return context, page, visit_id, lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
 def phone_shot(page, name: str, anchor: str | None = None) -> None:
     """What the nurse sees on the screen (not the whole page), from the anchor down."""
     if anchor:
@@ -65,10 +75,7 @@ def check_fits(page, what: str, problems: dict) -> None:
 
 
 def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
-    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "phone.nurse@example.org", PASSWORD)
-    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
-    context, page = new_page(browser, live_server, viewport=SMALL_PHONE)
-    log_in(page, "phone.nurse@example.org", PASSWORD)
+    context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "phone.nurse@example.org")
     problems: dict = {}
     page.goto("/rounds/")
     check_fits(page, "day", problems)
@@ -117,11 +124,7 @@ def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
 
     from scheduler.models import VitalSigns
 
-    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "idle.nurse@example.org", PASSWORD)
-    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
-    context, page = new_page(browser, live_server, viewport=SMALL_PHONE)
-    log_in(page, "idle.nurse@example.org", PASSWORD)
-    page.goto(f"/rounds/visits/{visit_id}")
+    context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "idle.nurse@example.org")
     form = page.locator("form#vitals")
     form.get_by_label("Taken at", exact=True).fill(at(85))
     form.get_by_label("Pulse (/min)", exact=True).fill("83")
@@ -153,15 +156,62 @@ def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
 
 
 def test_nurse_pages_have_no_serious_accessibility_violations_at_360_px(browser, live_server):
-    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, "axe.nurse@example.org", PASSWORD)
-    at = lambda minutes: (started + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
-    context, page = new_page(browser, live_server, viewport=SMALL_PHONE, bypass_csp=True)
-    log_in(page, "axe.nurse@example.org", PASSWORD)
-    page.goto(f"/rounds/visits/{visit_id}")
+    context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "axe.nurse@example.org", bypass_csp=True)
     submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
     found = {}
     for path in ("/rounds/", "/rounds/supplies", f"/rounds/visits/{visit_id}", f"/rounds/visits/{visit_id}/print"):
         page.goto(path)
         found[path] = axe_violations(page)
     assert {path: v for path, v in found.items() if v} == {}
+    context.close()
+
+
+def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_back_online(browser, live_server):
+    from sqlalchemy import select
+
+    from scheduler.models import RateChange, VitalSigns
+
+    context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "offline.nurse@example.org")
+    submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
+    page.goto("/rounds/")  # opening the day keeps it and its visits on the phone
+    page.wait_for_function("() => Number(document.documentElement.dataset.keptPages) >= 2")
+
+    context.set_offline(True)
+    page.reload()
+    assert "Visits" in page.title() and page.locator(f'a[href="/rounds/visits/{visit_id}"]').count()
+    assert "Offline" in page.locator("#offline-banner").inner_text()
+    page.goto(f"/rounds/visits/{visit_id}")
+    assert page.get_by_role("heading", name="Ramp", exact=True).is_visible()
+    vitals = page.locator("form#vitals")
+    vitals.get_by_label("Moment", exact=True).select_option("during")
+    vitals.get_by_label("Taken at", exact=True).fill(at(85))
+    vitals.get_by_label("Pulse (/min)", exact=True).fill("91")
+    vitals.get_by_role("button", name="Save vital signs").click()
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('1 entry waiting')")
+    rate = page.locator("form#rate")
+    rate.get_by_label("Change", exact=True).select_option("pause")
+    rate.get_by_label("At", exact=True).fill(at(86))
+    rate.get_by_label("Why (required to slow down or pause)", exact=True).fill("Chills")
+    rate.get_by_role("button", name="Save rate change").click()
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('2 entries waiting')")
+    page.reload()  # still offline: the page comes from the phone, the entries from IndexedDB
+    assert page.locator("#pending-entries li").count() == 2
+    phone_shot(page, "nurse-offline-waiting-360", "#pending-entries")
+    with live_server.engine().connect() as conn:
+        assert conn.scalar(select(VitalSigns.id).where(VitalSigns.visit_id == visit_id)) is None
+
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('All entries sent (2)')")
+    with live_server.engine().connect() as conn:
+        pulses = conn.scalars(select(VitalSigns.pulse_bpm).where(VitalSigns.visit_id == visit_id)).all()
+        kinds = conn.scalars(select(RateChange.kind).where(RateChange.visit_id == visit_id).order_by(RateChange.at)).all()
+    assert pulses == [91] and kinds == ["start", "pause"]
+
+    # Logging out removes the pages and entries from the phone.
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    left = page.evaluate("""async () => ({
+        caches: (await caches.keys()).filter(n => n.startsWith('rounds-pages-')),
+        drafts: Object.keys(localStorage).filter(k => k.startsWith('rounds-draft:'))})""")
+    assert left == {"caches": [], "drafts": []}
     context.close()

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFError
+from flask import (
+    Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for,
+)
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from flask_login import current_user
@@ -36,7 +38,7 @@ from scheduler.web.auth.routes import LoginRefused, attempt_login
 from scheduler.web.helpers import (
     EARLIEST_DATE, LATEST_DATE, NonexistentLocalTime, agency_zone, checked_local_datetime, choices, parse_date_arg,
 )
-from scheduler.web.rounds import forms
+from scheduler.web.rounds import forms, offline
 from scheduler.web.rounds.sheet import visit_sheet
 from scheduler.web.converters import id_arg
 
@@ -168,6 +170,26 @@ def print_sheet(visit_id: int):
                            authors=authors, reactions=reaction_protocol(), blank_rows=range(BLANK_ROWS))
 
 
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The offline worker, served from /rounds/ so it may control the nurse's pages. Code
+    only, no data; never cached by HTTP, so a new version reaches the phones."""
+    response = send_from_directory(current_app.static_folder, "rounds-sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/token")
+@allow("nurse")
+def token():
+    """A fresh form token for entries the phone kept offline (the one in a page cached hours
+    ago may have expired); tied to this session like any other."""
+    response = jsonify(csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/visits/<int:visit_id>")
 @allow(*READERS)
 def visit(visit_id: int):
@@ -187,17 +209,33 @@ def _document(visit_id: int, step: str, form):
     visit = require_visit_access(db, current_user, visit_id, now=now)
     zone = ZoneInfo(visit.patient.timezone)
     _dynamic_choices(db, visit, form)
+    replay = offline.is_replay()
+    key_row = None
+    if replay:
+        key_row, first_answer = offline.claim(db, now)
+        if first_answer is not None:
+            return first_answer
     if form.validate():
         try:
+            entered = offline.entered_at(now) if replay else None
             moment = _moment(form, time_field, zone)
             run(db, visit.id, form, moment, now)
+            if replay:
+                offline.remember(db, key_row, visit, step, done or "Saved.", entered, now)
             db.commit()
+            if replay:
+                return offline.answer(200, saved=True, message=done or "Saved.")
             if done:
                 flash(done)
             return redirect(url_for("rounds.visit", visit_id=visit.id, saved=step, _anchor=step))
         except DocumentationError as exc:
             db.rollback()
             _show_error(form, exc)
+    if replay:
+        db.rollback()  # the claimed key goes too: a refused entry may be corrected and sent again
+        errors = {name: list(messages) for name, messages in form.errors.items() if name}  # None: the form's own
+        first = next(iter(form.form_errors), None) or next((m[0] for m in errors.values() if m), "Refused.")
+        return offline.answer(422, saved=False, message=first, errors=errors)
     return _render(visit_id, bound={step: form}, status=422)
 
 
@@ -212,6 +250,9 @@ def _kept_entry():
     else:
         target = request.path
         carried = list(request.form.items(multi=True))
+    if offline.is_replay():  # the phone keeps the entry and asks the nurse to log in again
+        return offline.answer(401, saved=False, login=True,
+                              message="Log in again to send the entries waiting on this phone.")
     match = _documentation_target(target)
     if match is None:
         return render_template("error.html", code=422, message="There is no entry to save here."), 422
