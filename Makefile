@@ -3,13 +3,17 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# Where `make run` listens: make run HOST=0.0.0.0 PORT=8080. Plain `=`, not `?=`: zsh exports
+# HOST (the machine's name), which must not decide the address served.
+HOST = 127.0.0.1
+PORT = 5000
 
 .PHONY: run test install install-test clean
 
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run-all --host 127.0.0.1 --port 5000
+	$(FLASK) run-all --host $(HOST) --port $(PORT)
 
 # axe-core (accessibility checks in the browser journeys) comes from the npm registry.
 AXE := .cache/axe/node_modules/axe-core/axe.min.js

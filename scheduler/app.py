@@ -14,13 +14,15 @@ from flask_wtf.csrf import CSRFError
 from scheduler.web import database
 from scheduler.operations.catalog import CatalogSource
 from scheduler.web.converters import IdConverter
-from scheduler.config import instance_secret_key, load_config, validate_config
+from scheduler.config import instance_secret_key, load_config, make_new_files_private, validate_config
 from scheduler.extensions import csrf, login_manager
+from scheduler.startup import agency_time_zone, sync_catalog_products
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    make_new_files_private()
     app = Flask(
         "scheduler",  # the package, so the instance folder and root path stay where they were
         instance_relative_config=True,
@@ -45,6 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Loaded once: a malformed organisation protocol stops start-up with a message naming
     # the file, product and field, instead of failing later on a nurse's page.
     app.extensions["catalog_source"] = CatalogSource(app.config["PROTOCOL_FILE"])
+    # Orders and lots reference the products table: it follows the catalog in service from
+    # the first request on, demo data or not (skipped until the database is migrated).
+    sync_catalog_products(app.extensions["db_engine"], app.extensions["catalog_source"].get())
+    # The agency's zone is the one given at `flask setup`, unless AGENCY_TIMEZONE says otherwise.
+    if "AGENCY_TIMEZONE" not in os.environ and "AGENCY_TIMEZONE" not in (test_config or {}):
+        app.config["AGENCY_TIMEZONE"] = agency_time_zone(app.extensions["db_engine"]) or app.config["AGENCY_TIMEZONE"]
     csrf.init_app(app)
     _init_login(app)
     _register_blueprints(app)
@@ -93,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.labs.routes import bp as labs_bp
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
+    from scheduler.web.replans.routes import bp as replans_bp
+    from scheduler.web.feeds.routes import bp as feeds_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -103,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
+    app.register_blueprint(replans_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(visits_bp)
@@ -113,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(feeds_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -152,19 +164,23 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from scheduler.web import security
+
     messages = {
         400: "The request could not be understood.",
         403: "You do not have access to this page.",
-        404: "There is no such page.",
+        404: security.NOT_FOUND_MESSAGE,
         405: "This page does not accept that kind of request.",
+        413: "What you sent is larger than this site accepts, so nothing was saved. Go back (what you typed is "
+             "still in the form) and send less, for example a smaller file.",
         500: "Something went wrong on our side. Nothing you entered was saved by this request; please try again.",
     }
 
     def render_error(code: int, message: str):
         if request.path.startswith("/api/"):  # API clients get JSON, even for a path that matches no route
-            from scheduler.web.api.errors import error_response
+            from scheduler.web.api.errors import error_response, message_for
 
-            return error_response(code, message)
+            return error_response(code, message_for(code, message))
         return render_template("error.html", code=code, message=message), code
 
     for code, message in messages.items():

@@ -6,9 +6,12 @@ operations, and commits once.
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -28,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(users_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(setup_command)
     app.cli.add_command(reminders_group)
     app.cli.add_command(run_all_command)
     app.cli.add_command(audit_group)
@@ -53,6 +57,14 @@ def db_upgrade(revision: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    _sync_products()
+
+
+def _sync_products() -> None:
+    from scheduler.startup import sync_catalog_products
+
+    if sync_catalog_products(current_app.extensions["db_engine"], current_app.extensions["catalog_source"].get()):
+        click.echo("Products in step with the catalog in service.")
 
 
 @db_group.command("downgrade")
@@ -118,6 +130,7 @@ def catalog_install(protocol_file: str) -> None:
         click.echo(f"refused: {exc}", err=True)
         sys.exit(2)
     click.echo(f"installed as {target}; catalog now {current_app.extensions['catalog_source'].get().version}")
+    _sync_products()
 
 
 users_group = AppGroup("users", help="Accounts.")
@@ -179,18 +192,21 @@ def _user_by_email(session, email: str):
 @users_group.command("token")
 @click.option("--email", required=True)
 @click.option("--name", default="api", show_default=True, help="What the token is for, e.g. the pharmacy system.")
-def users_token(email: str, name: str) -> None:
+@click.option("--days", type=int, default=None, help="The token stops working this many days from now (default: never).")
+def users_token(email: str, name: str, days: int | None) -> None:
     """Make an API token for an account and print it once (only its hash is stored)."""
     from scheduler.operations import DomainError
     from scheduler.operations.api_tokens import issue_token
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
-            token, plain = issue_token(session, _user_by_email(session, email), name=name, now=utcnow())
+            token, plain = issue_token(session, _user_by_email(session, email), name=name, now=utcnow(),
+                                       valid_for=None if days is None else timedelta(days=days))
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        click.echo(f"Token {token.id} ({token.name}) for {email}; shown once, store it now:", err=True)
+        until = f", valid until {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else ""
+        click.echo(f"Token {token.id} ({token.name}) for {email}{until}; shown once, store it now:", err=True)
         click.echo(plain)
 
 
@@ -222,6 +238,52 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo(f"  {role:<12} {email}")
 
 
+SETUP_FIELDS = {"agency_name": "--agency-name", "timezone": "--timezone", "phone": "--phone",
+                "admin_email": "--admin-email", "admin_name": "--admin-name", "password": "password"}
+
+
+@click.command("setup")
+@click.option("--agency-name", help="The agency's name, as patients read it in reminders.")
+@click.option("--timezone", help="IANA time zone of the agency, e.g. America/Chicago.")
+@click.option("--phone", help="The number patients call to change a visit.")
+@click.option("--admin-email", help="Login email of the first administrator.")
+@click.option("--admin-name", help="Full name of the first administrator.")
+@with_appcontext
+def setup_command(agency_name, timezone, phone, admin_email, admin_name) -> None:
+    """A real agency's first step: create the agency and its first admin (once; the password is
+    prompted and never echoed). Then add coordinators and nurses, import patients, invite them."""
+    from scheduler.operations.checks import InvalidValues
+    from scheduler.operations.setup import AlreadySetUp, set_up_agency
+    from scheduler.models import Agency
+    from sqlalchemy import select
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        # Refused before asking anything: a second run must not look as if it could work.
+        if session.scalar(select(Agency.id).limit(1)) is not None:
+            raise click.ClickException("This installation already has an agency; `flask setup` runs only once. "
+                                       "Add accounts with `flask users create`.")
+        agency_name = agency_name or click.prompt("Agency name")
+        timezone = timezone or click.prompt("Time zone", default=current_app.config["AGENCY_TIMEZONE"])
+        phone = phone or click.prompt("Agency phone (patients call it)")
+        admin_email = admin_email or click.prompt("First admin's email")
+        admin_name = admin_name or click.prompt("First admin's full name")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            agency, admin = set_up_agency(session, agency_name=agency_name, timezone=timezone, phone=phone,
+                                          admin_email=admin_email, admin_name=admin_name, password=password,
+                                          now=utcnow())
+        except InvalidValues as exc:
+            lines = [f"{SETUP_FIELDS.get(name, name)}: {message}" for name, message in exc.errors.items()]
+            raise click.ClickException("nothing was saved.\n  " + "\n  ".join(lines)) from None
+        except AlreadySetUp as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"Agency {agency.name} ({agency.timezone}, {agency.phone_e164}) set up; "
+               f"{admin.email} can log in as admin.")
+    click.echo("Next: add coordinators and nurses (flask users create / the Nurses page), import patients "
+               "(flask import patients FILE.csv), then start the app (make run).")
+
+
 reminders_group = AppGroup("reminders", help="The reminder worker.")
 
 
@@ -234,17 +296,32 @@ def reminders_run(interval_seconds: float) -> None:
     run_worker(current_app.config, current_app.instance_path, interval_seconds=interval_seconds)
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address a browser reaches for `flask run --host HOST --port PORT`: a wildcard host
+    listens on every interface, so the machine's name stands for it."""
+    if host in ("0.0.0.0", "::", ""):  # nosec B104 - compared with the option, never bound
+        host = socket.getfqdn()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @click.command("run-all")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
 def run_all_command(host: str, port: int) -> None:
     """Start the web app and the reminder worker as two processes; Ctrl-C stops both."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    served = served_base_url(host, port)
+    # Links in the worker's messages point where this web app actually listens, unless set.
+    env = {**os.environ, "PUBLIC_BASE_URL": current_app.config["PUBLIC_BASE_URL"] or served}
     children = [
-        subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"]),
-        subprocess.Popen([*flask, "reminders", "run"]),
+        subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"], env=env),
+        subprocess.Popen([*flask, "reminders", "run"], env=env),
     ]
-    click.echo(f"Web app on http://{host}:{port}  (worker pid {children[1].pid}); Ctrl-C stops both.")
+    click.echo(f"Web app on {served}  (worker pid {children[1].pid}); Ctrl-C stops both.")
+    click.echo(f"Links in messages point to {env['PUBLIC_BASE_URL']} (set PUBLIC_BASE_URL to change).")
 
     def stop(signum, _frame):
         for child in children:

@@ -126,6 +126,7 @@ def format_table(plan: CoursePlan) -> str:
         f"{plan.product_name} ({plan.product_id}) for {plan.indication}  "
         f"[catalog {plan.catalog_version}, {plan.protocol_name}]",
         f"Weight {data['weight_kg']} kg; dosing weight {data['dosing_weight_kg']} kg: {plan.dosing_weight_why}",
+        f"Rates in {plan.rate_basis}",
         f"Dose {data['dose_g_per_kg']} g/kg per day x {data['course_days']} day(s) = {data['total_dose_g']} g; "
         f"{data['concentration_mg_per_ml']} mg/mL; pump resolution {data['pump_resolution_ml_per_hr']} mL/hr",
         f"Rate cap {cap['rate_mg_per_kg_min']} mg/kg/min ({cap['reason']})",
@@ -134,7 +135,7 @@ def format_table(plan: CoursePlan) -> str:
         vials = " + ".join(f"{v['count']} x {v['size_g']} g" for v in day["vials"])
         lines += [
             "",
-            f"Day {day['day']}: {day['dose_g']} g = {day['volume_ml']} mL; vials {vials} (waste {day['waste_g']} g)",
+            f"Day {day['day']}: {day['dose_g']} g = {day['volume_ml']} mL ({day['volume_ml_per_kg']} mL/kg); vials {vials} (waste {day['waste_g']} g)",
             f"  {'from min':>8} {'to min':>8} {'mg/kg/min':>9} {'mL/hr':>7} {'step mL':>8} {'total mL':>8}  source",
         ]
         for step in day["steps"]:

@@ -26,6 +26,7 @@ def plan_to_dict(plan: CoursePlan) -> dict:
         "weight_kg": number(plan.weight_kg),
         "dosing_weight_kg": number(plan.dosing_weight_kg),
         "dosing_weight_why": plan.dosing_weight_why,
+        "rate_basis": plan.rate_basis,
         "weight_policy": plan.dosing.policy,
         "dose_g_per_kg": number(plan.dose_g_per_kg),
         "course_days": len(plan.days),
@@ -58,6 +59,7 @@ def _day(day: DayPlan) -> dict:
         "visit_date": day.visit_date.isoformat() if day.visit_date else None,
         "dose_g": number(day.dose_g, HUNDREDTH),
         "volume_ml": number(day.volume_ml, TENTH),
+        "volume_ml_per_kg": number(day.volume_ml_per_kg, TENTH),
         "waste_g": number(day.waste_g, HUNDREDTH),
         "vials": [{"size_g": number(v.size_g), "count": v.count} for v in day.vials],
         "lots": [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.db import Base
@@ -21,6 +21,9 @@ class Product(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     manufacturer: Mapped[str] = mapped_column(String(200), default="")
+    # False once the product has left the catalog in service: its row stays for the orders,
+    # visits and lots that name it, but no new order may use it.
+    orderable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     vial_sizes: Mapped[list[VialSize]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="VialSize.size_g"

@@ -15,7 +15,9 @@ from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw")
+# visit_update / visit_cancel / draw_cancel: sent at once when a visit or draw the patient
+# already has in his calendar (a sent message carried its ICS) moves or is cancelled.
+REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "visit_update", "visit_cancel", "draw_cancel")
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
@@ -33,6 +35,8 @@ class Reminder(Base):
         Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_reminders_visit", "visit_id"),
         Index("ix_reminders_lab_draw", "lab_draw_id"),
+        # A patient's last messages (portal), newest first, whatever the agency's history.
+        Index("ix_reminders_patient_status_sent", "patient_id", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +61,5 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
+    lab_draw = relationship("LabDraw")

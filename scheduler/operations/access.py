@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, select, true
 from sqlalchemy.orm import Session
 
 from scheduler.models import Nurse, Patient, Visit
+from scheduler.models.visits import MAX_VISIT_DURATION
 from scheduler.operations import AccessDenied, NotFound
 from scheduler.operations import audit
 
@@ -39,6 +40,8 @@ def _nurse_visit_condition(actor, now: datetime) -> ColumnElement[bool]:
         Visit.status != "cancelled",
         Visit.starts_at <= now + NURSE_ACCESS_BEFORE,
         Visit.ends_at >= now - NURSE_ACCESS_AFTER,
+        # Implied by the line above; bounds the index scan on starts_at (models/visits.py).
+        Visit.starts_at > now - NURSE_ACCESS_AFTER - MAX_VISIT_DURATION,
     )
 
 

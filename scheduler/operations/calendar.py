@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import Nurse, TherapyOrder, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, overlapping
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def week_grid(session: Session, monday: date, zone: ZoneInfo, *, nurse_id: int |
     visits_query = (
         select(Visit)
         .options(selectinload(Visit.patient), selectinload(Visit.order))
-        .where(Visit.starts_at < end, Visit.ends_at > start, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+        .where(overlapping(start, end), Visit.status.in_(ACTIVE_VISIT_STATUSES))
         .order_by(Visit.starts_at)
     )
     if nurse_id is not None:
@@ -67,6 +67,6 @@ def overdue_lab_draws(session: Session, *, now: datetime) -> list:
 
     no_result = ~select(LabResult.id).where(LabResult.lab_draw_id == LabDraw.id).exists()
     late = ((LabDraw.status == "scheduled") & (LabDraw.due_at < now)) | (
-        (LabDraw.status == "done") & no_result & (LabDraw.done_at < now - RESULT_EXPECTED_WITHIN))
+        (LabDraw.status == "done") & (LabDraw.awaiting_result_since < now - RESULT_EXPECTED_WITHIN) & no_result)
     return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.patient))
                                 .where(late).order_by(LabDraw.due_at)))

@@ -7,13 +7,16 @@ import os
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Product, VialSize
 
 
 def sync_products(session: Session, catalog) -> list[Product]:
-    """Insert or update one row per catalog product, with its confirmed vial sizes.
+    """Insert or update one row per catalog product, with its confirmed vial sizes; a row
+    whose product has left the catalog stays (orders, visits and lots name it) but is marked
+    not orderable. Idempotent: a second run changes nothing.
 
     Vial sizes no longer in the catalog are removed only when no lot uses them; the lot's
     foreign key is on the product, so stock on hand is never deleted here.
@@ -26,12 +29,15 @@ def sync_products(session: Session, catalog) -> list[Product]:
             session.add(row)
         row.name = product.name
         row.manufacturer = product.manufacturer
+        row.orderable = True
         wanted = {float(size) for size in (product.vial_sizes_g.value if product.vial_sizes_g else ())}
         have = {size.size_g for size in row.vial_sizes}
-        row.vial_sizes = [s for s in row.vial_sizes if s.size_g in wanted] + [
-            VialSize(size_g=size) for size in sorted(wanted - have)
-        ]
+        kept = [s for s in row.vial_sizes if s.size_g in wanted]
+        if len(kept) != len(row.vial_sizes) or wanted - have:
+            row.vial_sizes = kept + [VialSize(size_g=size) for size in sorted(wanted - have)]
         rows.append(row)
+    for row in session.scalars(select(Product).where(Product.id.not_in(list(catalog.products)))):
+        row.orderable = False
     session.flush()
     return rows
 

@@ -63,6 +63,8 @@ class PatientValues:
     risk_cardiac: bool
     allergies: str
     notes: str
+    # The date of the serum IgA result behind iga_status (issue 14); None while unknown.
+    iga_tested_on: date | None = None
 
 
 def _tenths(value: float | None) -> float | None:
@@ -99,6 +101,7 @@ def _clean(values: PatientValues, now: datetime) -> dict:
         preferred_start=values.preferred_start,
         preferred_end=values.preferred_end,
         iga_status=c.choice("iga_status", values.iga_status, IGA_STATUSES, label="IgA status"),
+        iga_tested_on=values.iga_tested_on,
         risk_renal=bool(values.risk_renal),
         risk_thrombotic=bool(values.risk_thrombotic),
         risk_cardiac=bool(values.risk_cardiac),
@@ -120,9 +123,21 @@ def _clean(values: PatientValues, now: datetime) -> dict:
         c.fail("preferred_end", "Enter both ends of the preferred visit hours, or neither.")
     elif values.preferred_start is not None and values.preferred_end <= values.preferred_start:
         c.fail("preferred_end", "The preferred visit hours must end after they start.")
+    _check_iga(c, values, _today_in(values.timezone, now))
     _check_channel(c, values, out)
     c.done()
     return out
+
+
+def _check_iga(c: Checker, values: PatientValues, today: date) -> None:
+    """An IgA result is a status and the date of the test; "unknown" has no date."""
+    tested = values.iga_tested_on
+    if tested is None:
+        return
+    if values.iga_status == "unknown":
+        c.fail("iga_tested_on", "An IgA test date goes with a result: choose the IgA status too, or clear the date.")
+    elif c.when("iga_tested_on", tested, label="IgA test date") and "iga_tested_on" not in c.errors and tested > today:
+        c.fail("iga_tested_on", "The IgA test date is in the future.")
 
 
 def _check_channel(c: Checker, values: PatientValues, out: dict) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from scheduler.clock import utcnow
 from scheduler.notify.channels import Outgoing, SendError
-from scheduler.notify.messages import email_message, sms_text
+from scheduler.notify.ics import uid_domain
+from scheduler.notify.messages import email_message, sms_parts
 from scheduler.notify.tokens import unsubscribe_token
 from scheduler.reminders import outbox
 
@@ -32,17 +33,26 @@ class RelaySettings:
     batch_size: int = 50
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 5
+    mail_from: str = "reminders@localhost"  # the calendar files' ORGANIZER
+    # The organisation's patient advice (its protocol file), read at each message so an
+    # installed protocol reaches the worker without a restart; None: the shipped advice.
+    advice_fn: object = None
     now_fn: object = utcnow
     stop: threading.Event = field(default_factory=threading.Event)
 
 
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
+    facts = decision.facts
+    if settings.advice_fn is not None:
+        facts = replace(facts, advice=settings.advice_fn())
     if decision.channel == "sms":
-        return Outgoing(decision.dedupe_key, decision.to, "", sms_text(decision.facts))
+        parts = tuple(sms_parts(facts))
+        return Outgoing(decision.dedupe_key, decision.to, "", " ".join(parts), sms_parts=parts)
     url = f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
-    facts = decision.facts.__class__(**{**decision.facts.__dict__, "unsubscribe_url": url})
-    message = email_message(facts)
-    return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url)
+    message = email_message(replace(facts, unsubscribe_url=url), stamp=settings.now_fn(),
+                            organizer_email=settings.mail_from, uid_domain=uid_domain(settings.public_base_url))
+    return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url,
+                    html=message.html, ics=message.ics, ics_method=message.ics_method)
 
 
 def sweep(sessionmaker, settings: RelaySettings) -> Counter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from wtforms import SelectChoice
 
 
@@ -29,6 +29,11 @@ def nurse_choices(db) -> list[SelectChoice]:
 
 def catalog():
     return current_app.extensions["catalog_source"].get()
+
+
+def public_base_url() -> str:
+    """The app's public address: PUBLIC_BASE_URL, else the address this request reached."""
+    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/")
 
 
 def agency_zone() -> ZoneInfo:

@@ -39,6 +39,16 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
+@pytest.fixture(autouse=True)
+def clock():
+    """The journeys run on the machine's clock, not the suite's chosen instant: Chromium checks
+    cookie expiry (the 15-minute idle session) against its own clock, which a test cannot move.
+    So the test process, the server and the browser share the real clock, and each journey
+    places its data relative to now in a way that holds at
+    any hour; CI runs them at whatever hour it is."""
+    yield None
+
+
 def require(path: Path, how: str) -> None:
     if path.exists():
         return

@@ -27,6 +27,7 @@ from sqlalchemy import insert
 
 from scheduler.models import Reminder
 from tests.factories import make_nurse, make_order, make_patient, make_visit
+from tests.processes import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,6 +48,7 @@ class SmtpRecorder:
         self.port = free_port()
         self.message_ids: list[str] = []
         self.recipients: list[str] = []
+        self.raw: list[bytes] = []  # every message whole, for tests that read the content
         self.lock = threading.Lock()
         recorder = self
 
@@ -56,6 +58,7 @@ class SmtpRecorder:
                 with recorder.lock:
                     recorder.message_ids.append(message["Message-ID"])
                     recorder.recipients.extend(envelope.rcpt_tos)
+                    recorder.raw.append(envelope.content)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -70,6 +73,12 @@ class SmtpRecorder:
     def counts(self) -> Counter:
         with self.lock:
             return Counter(self.message_ids)
+
+    def take(self) -> list[bytes]:
+        """The messages received since the last take."""
+        with self.lock:
+            taken, self.raw = self.raw, []
+        return taken
 
 
 class SmsRecorder:
@@ -134,7 +143,7 @@ def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsR
 
 def start_worker(env: dict, log_path: Path, *, interval_s: float = 0.2, wait_started: bool = False) -> subprocess.Popen:
     with log_path.open("a") as log:
-        worker = subprocess.Popen(
+        worker = spawn(
             [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--interval-seconds", str(interval_s)],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -154,7 +163,7 @@ def stop_worker(worker: subprocess.Popen, *, timeout_s: float = 45) -> int:
         return worker.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         worker.kill()
-        worker.wait()  # reaped, so no process outlives the test
+        worker.wait()
         raise
 
 

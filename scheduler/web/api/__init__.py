@@ -28,5 +28,6 @@ def _no_store(response):
     return response
 
 from scheduler.web.api import (  # noqa: E402,F401
-    routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_visits,
+    routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_replans,
+    routes_visits,
 )

@@ -55,6 +55,7 @@ def _values(f: Fields, base: dict) -> dict:
     for name in TIMES:
         out[name] = _time(f, name, base.get(name))
     out["date_of_birth"] = f.day("date_of_birth", default=base.get("date_of_birth"))
+    out["iga_tested_on"] = f.day("iga_tested_on", default=base.get("iga_tested_on"))
     return out
 
 

@@ -8,14 +8,14 @@ import tempfile
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from scheduler.clinical import CatalogError, load_catalog
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import audit
-from scheduler.operations.catalog import install_protocol
+from scheduler.operations.catalog import install_protocol, sync_products
 from scheduler.web.access import allow
 from scheduler.web.helpers import catalog
 
@@ -51,6 +51,7 @@ def index():
             if "install" in request.form:
                 install_protocol(tmp.name, current_app.config["PROTOCOL_FILE"])
                 db = get_session()
+                sync_products(db, current_app.extensions["catalog_source"].get())
                 audit.record(db, actor=current_user, action="install", object_type="protocol",
                              object_id=checked.version, now=utcnow(), details={"file": name})
                 db.commit()

@@ -4,11 +4,13 @@ the forms only check that a number is a number."""
 
 from __future__ import annotations
 
+from scheduler.operations.documentation import MIN_DOSE_SHARE_PCT
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import (
-    DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, TextAreaField,
+    DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -92,7 +94,7 @@ class RateForm(FlaskForm):
     kind = SelectField("Change", choices=RATE_KINDS, default="step_up")
     at = when("At")
     rate_ml_per_hr = DecimalField("New rate (mL/hr; empty for a pause)", validators=[Optional(), finite])
-    reason = TextAreaField("Why (required to slow down or pause)", validators=[Length(max=2000)])
+    reason = TextAreaField("Why (required to slow down, pause or step up early)", validators=[Length(max=2000)])
 
 
 class ReactionForm(FlaskForm):
@@ -119,6 +121,8 @@ class EndForm(FlaskForm):
     at = when("Infusion ended at")
     total_volume_ml = DecimalField("Volume infused (mL, from the pump)",
                                    validators=[InputRequired(message="Enter the volume infused."), finite])
+    reason = TextAreaField(f"Why the dose is incomplete (required below {MIN_DOSE_SHARE_PCT:f} % of the planned volume)",
+                           validators=[Length(max=2000)])
 
 
 class ObservationForm(FlaskForm):

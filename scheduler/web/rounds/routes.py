@@ -66,7 +66,7 @@ STEPS = {
         db, v, f.lot_id.data, f.vials_used.data, f.waste_ml.data, actor=current_user, now=now), None,
         "Vials recorded; stock updated."),
     "end": (forms.EndForm, lambda db, v, f, t, now: end_infusion(
-        db, v, t, f.total_volume_ml.data, actor=current_user, now=now), "at", "Infusion end recorded."),
+        db, v, t, f.total_volume_ml.data, f.reason.data, actor=current_user, now=now), "at", "Infusion end recorded."),
     "observation": (forms.ObservationForm, lambda db, v, f, t, now: observation_done(db, v, t, actor=current_user, now=now),
                     "at", "Observation recorded as done."),
     "sign": (forms.SignForm, lambda db, v, f, t, now: sign_record(db, v, actor=current_user, now=now), None,
