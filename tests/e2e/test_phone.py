@@ -50,7 +50,7 @@ CHART_LABEL_PX = """() => Array.from(document.querySelectorAll('svg.ramp-chart t
 def nurse_on_her_visit(browser, live_server, email: str, **context_options):
     """A nurse of her own, logged in on a 360 px phone, on her visit that began 90 minutes
     ago; `at(minutes)` is a time on that visit's clock, as the form wants it."""
-    visit_id, started, _ = _nurse_with_a_visit_running_now(live_server, email, PASSWORD)
+    visit_id, started, _plan, _lot = _nurse_with_a_visit_running_now(live_server, email, PASSWORD)
     context, page = new_page(browser, live_server, viewport=SMALL_PHONE, **context_options)
     log_in(page, email, PASSWORD)
     page.goto(f"/rounds/visits/{visit_id}")
@@ -89,7 +89,7 @@ def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
                             "Diastolic BP (mmHg)": "76", "Pulse (/min)": "72", "Respiratory rate (/min)": "16",
                             "SpO2 (%)": "98"}, "Save vital signs")
     submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
-    submit_form(page, "rate", {"Change": "pause", "At": at(84), "Why (required to slow down or pause)": "Headache and "
+    submit_form(page, "rate", {"Change": "pause", "At": at(84), "Why (required to slow down, pause or step up early)": "Headache and "
                           "flushing, a long sentence that must wrap rather than widen the page"}, "Save rate change")
     submit_form(page, "rate", {"Change": "resume", "At": at(86), "New rate (mL/hr; empty for a pause)": "30"},
            "Save rate change")
@@ -109,6 +109,7 @@ def test_no_nurse_page_is_wider_than_a_360_px_phone(browser, live_server):
     end = page.locator("form#end").get_by_role("button", name="End")
     box = end.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 280
+    page.locator("#end-reason").fill("Stopped early: chills")  # below 90 % of the planned volume
     submit_form(page, "end", {"Infusion ended at": at(88), "Volume infused (mL, from the pump)": "5"}, "End")
     check_fits(page, "visit after the end", problems)
     page.goto(f"/rounds/visits/{visit_id}/print")
@@ -130,6 +131,9 @@ def test_an_entry_survives_a_reload_and_an_idle_logout(browser, live_server):
     form.get_by_label("Pulse (/min)", exact=True).fill("83")
 
     page.reload()  # or the phone closed the tab: the draft comes back
+    # The offline worker refreshes this page in the background on each load (and with it the
+    # session cookie): let it finish before the "idle" below, or it would revive the session.
+    page.wait_for_function("() => document.documentElement.dataset.keptPages")
     assert form.get_by_label("Pulse (/min)", exact=True).input_value() == "83"
     assert "Not saved yet" in form.inner_text()
 
@@ -191,7 +195,7 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
     rate = page.locator("form#rate")
     rate.get_by_label("Change", exact=True).select_option("pause")
     rate.get_by_label("At", exact=True).fill(at(86))
-    rate.get_by_label("Why (required to slow down or pause)", exact=True).fill("Chills")
+    rate.get_by_label("Why (required to slow down, pause or step up early)", exact=True).fill("Chills")
     rate.get_by_role("button", name="Save rate change").click()
     page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('2 entries waiting')")
     page.reload()  # still offline: the page comes from the phone, the entries from IndexedDB
