@@ -179,13 +179,28 @@
   }
 
   function describe(entry) {
-    return entry.fields.filter(function (pair) {
-      return pair[1] !== "" && !/csrf_token$/.test(pair[0]) && pair[0] !== "who";
-    }).map(function (pair) { return pair[0].replace(/^[a-z]+-/, "").replace(/_/g, " ") + " " + pair[1]; }).join(", ");
+    return entry.summary || "";
+  }
+
+  /* What the nurse entered, in the form's own words: each field she filled or changed, with
+     its label ("Pulse (/min): 91"), and the time fields always. */
+  function summarize(form) {
+    return fieldsOf(form).filter(function (el) {
+      if (el.value === "") return false;
+      if (el.type === "datetime-local") return true;
+      if (el.tagName === "SELECT") return !el.options[el.selectedIndex].defaultSelected;
+      return el.value !== el.defaultValue;
+    }).map(function (el) {
+      var label = form.querySelector('label[for="' + el.id + '"]');
+      var value = el.tagName === "SELECT" ? el.options[el.selectedIndex].text : el.value.replace("T", " ");
+      return (label ? label.textContent.trim() : el.name) + ": " + value;
+    }).join("; ");
   }
 
   function showPending(entries) {
-    var here = entries.filter(function (e) { return e.page === location.pathname; });
+    // The day list shows every entry on the phone (a cancelled visit's page is gone); a visit page its own.
+    var day = Boolean(document.querySelector("nav.week"));
+    var here = entries.filter(function (e) { return day || e.page === location.pathname; });
     var box = document.getElementById("pending-entries");
     if (!here.length) { if (box) box.remove(); return; }
     if (!box) {
@@ -244,6 +259,7 @@
     new FormData(form).forEach(function (value, name) { fields.push([name, String(value)]); });
     var entry = {key: newKey(), user: user, url: form.getAttribute("action"), page: location.pathname,
                  step: form.dataset.step, title: form.querySelector("h3").textContent, fields: fields,
+                 summary: summarize(form),
                  enteredAt: new Date().toISOString(), status: "waiting", message: ""};
     putEntry(entry).then(function () {
       var store = storage();

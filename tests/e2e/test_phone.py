@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+
+from scheduler.models import Visit
 
 from tests.e2e.conftest import SCREENSHOTS, axe_violations, log_in, new_page, submit_form
 from tests.e2e.test_journeys import _nurse_with_a_visit_running_now
@@ -61,7 +64,7 @@ def phone_shot(page, name: str, anchor: str | None = None) -> None:
     """What the nurse sees on the screen (not the whole page), from the anchor down."""
     if anchor:
         page.locator(anchor).first.scroll_into_view_if_needed()
-        page.evaluate(f"document.querySelector('{anchor}').scrollIntoView()")
+        page.evaluate(f"document.querySelector('{anchor}').scrollIntoView(); window.scrollBy(0, -100)")  # the banner
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
@@ -218,4 +221,34 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
         caches: (await caches.keys()).filter(n => n.startsWith('rounds-pages-')),
         drafts: Object.keys(localStorage).filter(k => k.startsWith('rounds-draft:'))})""")
     assert left == {"caches": [], "drafts": []}
+    context.close()
+
+
+def test_an_offline_entry_for_a_visit_cancelled_meanwhile_is_kept_and_shown(browser, live_server):
+    from sqlalchemy import update
+
+    from scheduler.models import VitalSigns
+
+    context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "conflict.nurse@example.org")
+    page.goto("/rounds/")
+    page.wait_for_function("() => Number(document.documentElement.dataset.keptPages) >= 2")
+    context.set_offline(True)
+    page.goto(f"/rounds/visits/{visit_id}")
+    vitals = page.locator("form#vitals")
+    vitals.get_by_label("Taken at", exact=True).fill(at(85))
+    vitals.get_by_label("Pulse (/min)", exact=True).fill("77")
+    vitals.get_by_role("button", name="Save vital signs").click()
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('1 entry waiting')")
+    with live_server.engine().begin() as conn:  # the coordinator cancels the visit meanwhile
+        conn.execute(update(Visit).where(Visit.id == visit_id).values(status="cancelled", cancel_reason="patient in hospital"))
+
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('not accepted')")
+    conflict = page.locator("#pending-entries li.conflict")
+    assert conflict.count() == 1 and "Pulse (/min): 77" in conflict.inner_text()
+    assert "no longer on your list" in conflict.inner_text()
+    page.goto("/rounds/")  # still on the phone, on the day list too
+    assert page.locator("#pending-entries li.conflict").count() == 1
+    with live_server.engine().connect() as conn:
+        assert conn.scalar(select(VitalSigns.id).where(VitalSigns.visit_id == visit_id)) is None
     context.close()

@@ -41,6 +41,10 @@ def test_an_impossible_temperature_is_explained_in_the_unit_typed(nurse_visit):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and error_beside(page, "vitals-temperature", "Did you mean °F?")
     assert 'value="98.6"' in page  # nothing typed is lost
+    response = post(client, visit, "vitals", phase="baseline", taken_at=local(now), temperature="1e30",
+                    temperature_unit="F")
+    assert response.status_code == 422 and error_beside(response.get_data(as_text=True), "vitals-temperature",
+                                                        "not a temperature")
 
 
 def test_the_reaction_form_picks_from_the_protocol_list_and_shows_what_to_do(nurse_visit):

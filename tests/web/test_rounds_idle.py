@@ -99,9 +99,9 @@ def test_a_refused_entry_after_the_password_comes_back_on_the_visit_page_with_it
     assert response.status_code == 422 and 'value="400"' in page and "not possible" in page
 
 
-def test_resume_only_carries_to_a_documentation_form(app):
-    response = app.test_client().post("/rounds/resume", data={"resume_to": "/admin/audit/", "email": "a@b.c",
-                                                               "password": "x"})
+@pytest.mark.parametrize("target", ["/admin/audit/", "http://[broken", "/rounds/visits/99999999999/vitals", ""])
+def test_resume_only_carries_to_a_documentation_form(app, target):
+    response = app.test_client().post("/rounds/resume", data={"resume_to": target, "email": "a@b.c", "password": "x"})
     assert response.status_code == 422 and "no entry to save" in response.get_data(as_text=True)
 
 

@@ -276,7 +276,7 @@ def _documentation_target(path: str) -> tuple[int, str] | None:
     """(visit id, step) if the path is a documentation form's own address, else None."""
     try:
         endpoint, args = current_app.url_map.bind("localhost").match(urlsplit(path).path, method="POST")
-    except HTTPException:
+    except (HTTPException, ValueError):  # ValueError: not even a URL ("http://[x")
         return None
     return (args["visit_id"], args["step"]) if endpoint == "rounds.document" else None
 
