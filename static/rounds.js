@@ -174,6 +174,7 @@
       if (extra) parts.push(extra);
       say(parts.join(" "));
       showPending(entries);
+      showNextSteps(entries);
       return entries;
     });
   }
@@ -239,9 +240,26 @@
     });
   }
 
+  /* Offline, the page cannot learn from the server that a step is done: a step saved on the
+     phone shows the forms that follow it (a rate change after the start) and hides itself. */
+  var ONCE = ["start", "end", "observation", "sign"];
+
+  function showNextSteps(entries) {
+    var kept = {};
+    entries.forEach(function (e) { if (e.page === location.pathname && e.status === "waiting") kept[e.step] = true; });
+    document.querySelectorAll(".doc-step[data-after]").forEach(function (section) {
+      if (kept[section.dataset.after]) section.hidden = false;
+    });
+    ONCE.forEach(function (step) {
+      var form = document.getElementById(step);
+      if (kept[step] && form && form.tagName === "FORM") form.closest(".doc-step").hidden = true;
+    });
+  }
+
   function putBack(entry) {
     var form = document.querySelector('form[action="' + entry.url + '"]');
     if (!form) { alert("This form is not on the page now (the step may be done); the entry stays here."); return; }
+    form.closest(".doc-step").hidden = false;
     entry.fields.forEach(function (pair) {
       var el = form.elements.namedItem(pair[0]);
       if (el && el.type !== "hidden") el.value = pair[1];

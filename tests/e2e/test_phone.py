@@ -179,7 +179,6 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
     from scheduler.models import RateChange, VitalSigns
 
     context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "offline.nurse@example.org")
-    submit_form(page, "start", {"Infusion started at": at(80)}, "Start")
     page.goto("/rounds/")  # opening the day keeps it and its visits on the phone
     page.wait_for_function("() => Number(document.documentElement.dataset.keptPages) >= 2")
 
@@ -189,26 +188,32 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
     assert "Offline" in page.locator("#offline-banner").inner_text()
     page.goto(f"/rounds/visits/{visit_id}")
     assert page.get_by_role("heading", name="Ramp", exact=True).is_visible()
+    assert page.locator("form#rate").is_hidden()  # not started yet, as far as this page knows
+    start = page.locator("form#start")
+    start.get_by_label("Infusion started at", exact=True).fill(at(80))
+    start.get_by_role("button", name="Start").click()
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('1 entry waiting')")
+    assert start.is_hidden() and page.locator("form#rate").is_visible()  # the next steps, on the phone
     vitals = page.locator("form#vitals")
     vitals.get_by_label("Moment", exact=True).select_option("during")
     vitals.get_by_label("Taken at", exact=True).fill(at(85))
     vitals.get_by_label("Pulse (/min)", exact=True).fill("91")
     vitals.get_by_role("button", name="Save vital signs").click()
-    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('1 entry waiting')")
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('2 entries waiting')")
     rate = page.locator("form#rate")
     rate.get_by_label("Change", exact=True).select_option("pause")
     rate.get_by_label("At", exact=True).fill(at(86))
     rate.get_by_label("Why (required to slow down, pause or step up early)", exact=True).fill("Chills")
     rate.get_by_role("button", name="Save rate change").click()
-    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('2 entries waiting')")
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('3 entries waiting')")
     page.reload()  # still offline: the page comes from the phone, the entries from IndexedDB
-    assert page.locator("#pending-entries li").count() == 2
+    assert page.locator("#pending-entries li").count() == 3
     phone_shot(page, "nurse-offline-waiting-360", "#pending-entries")
     with live_server.engine().connect() as conn:
         assert conn.scalar(select(VitalSigns.id).where(VitalSigns.visit_id == visit_id)) is None
 
     context.set_offline(False)
-    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('All entries sent (2)')")
+    page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('All entries sent (3)')")
     with live_server.engine().connect() as conn:
         pulses = conn.scalars(select(VitalSigns.pulse_bpm).where(VitalSigns.visit_id == visit_id)).all()
         kinds = conn.scalars(select(RateChange.kind).where(RateChange.visit_id == visit_id).order_by(RateChange.at)).all()
