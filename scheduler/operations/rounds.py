@@ -98,14 +98,36 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
 
 
-def nurse_day(session: Session, actor, day: date, *, nurse_id: int | None = None, now: datetime) -> tuple[Nurse, list[VisitCard]]:
-    """The nurse's visits of a local day with flags and lots. A nurse always gets her own day."""
+def _nurse_for(session: Session, actor, nurse_id: int | None) -> Nurse:
+    """The nurse whose rounds are asked for: staff choose one, a nurse always gets herself."""
     if getattr(actor, "role", None) in STAFF and nurse_id is not None:
         nurse = session.get(Nurse, nurse_id)
     else:
         nurse = nurse_of(session, actor)
     if nurse is None:
         raise NotFound("There is no such nurse.")
+    return nurse
+
+
+def nurse_week(session: Session, actor, monday: date, *, nurse_id: int | None = None,
+               now: datetime) -> list[tuple[date, int]]:
+    """How many visits the nurse has on each local day of the week starting on monday: times
+    only, no patient data, so nothing to audit. Reads one week, whatever the years behind it."""
+    nurse = _nurse_for(session, actor, nurse_id)
+    zone = ZoneInfo(nurse.timezone)
+    start, end = day_bounds(monday, zone)[0], day_bounds(monday + timedelta(days=6), zone)[1]
+    starts = session.scalars(select(Visit.starts_at).where(
+        Visit.nurse_id == nurse.id, Visit.status != "cancelled", Visit.starts_at >= start, Visit.starts_at < end,
+        visit_scope(actor, now=now)))
+    counts = {monday + timedelta(days=n): 0 for n in range(7)}
+    for moment in starts:
+        counts[moment.astimezone(zone).date()] += 1
+    return list(counts.items())
+
+
+def nurse_day(session: Session, actor, day: date, *, nurse_id: int | None = None, now: datetime) -> tuple[Nurse, list[VisitCard]]:
+    """The nurse's visits of a local day with flags and lots. A nurse always gets her own day."""
+    nurse = _nurse_for(session, actor, nurse_id)
     start, end = day_bounds(day, ZoneInfo(nurse.timezone))
     visits = list(session.scalars(
         select(Visit).options(selectinload(Visit.patient), selectinload(Visit.order))
