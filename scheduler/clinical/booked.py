@@ -50,6 +50,7 @@ class BookedDay:
 class BookedPlan:
     schema: int
     product_id: str
+    product_name: str
     dosing_weight_kg: Decimal
     concentration_mg_per_ml: Decimal
     pump_resolution_ml_per_hr: Decimal
@@ -58,6 +59,7 @@ class BookedPlan:
     at_risk: bool
     first_infusion: bool
     product_switch: bool
+    iga_deficient_with_antibodies: bool
     warnings: tuple[tuple[str, str], ...]  # (code, message)
     days: tuple[BookedDay, ...]
 
@@ -73,6 +75,7 @@ class BookedPlan:
             return cls(
                 schema=schema,
                 product_id=data["product"],
+                product_name=data.get("product_name", data["product"]),
                 dosing_weight_kg=_dec(data["dosing_weight_kg"]),
                 concentration_mg_per_ml=_dec(data["concentration_mg_per_ml"]),
                 pump_resolution_ml_per_hr=_dec(data["pump_resolution_ml_per_hr"]),
@@ -81,6 +84,7 @@ class BookedPlan:
                 at_risk=bool(request.get("at_risk")),
                 first_infusion=bool(request.get("first_infusion")),
                 product_switch=bool(request.get("product_switch")),
+                iga_deficient_with_antibodies=bool(request.get("iga_deficient_with_antibodies")),
                 warnings=tuple((w["code"], w["message"]) for w in data.get("warnings", ())),
                 days=tuple(_day(n, day) for n, day in enumerate(data["days"], start=1)),
             )

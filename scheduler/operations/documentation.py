@@ -156,11 +156,11 @@ def _refuse_unsafe_start(visit: Visit) -> None:
     if visit.day_number == 2 and order.day2_platelet_threshold is not None and order.day2_decision != "give":
         raise DocumentationError("Do not start: this order asks for a platelet check before day 2, and the coordinator "
                                  "has not decided to give day 2 yet. Call the coordinator.")
-    request, patient = visit.plan.get("request", {}), visit.patient
-    if patient.iga_status == "deficient_with_antibodies" and not request.get("iga_deficient_with_antibodies"):
+    plan, patient = booked_plan(visit), visit.patient
+    if patient.iga_status == "deficient_with_antibodies" and not plan.iga_deficient_with_antibodies:
         raise DocumentationError("Do not start: the patient is now recorded IgA-deficient with anti-IgA antibodies, "
                                  "after this plan was made. Call the coordinator.")
-    if patient.at_risk and not request.get("at_risk"):
+    if patient.at_risk and not plan.at_risk:
         raise DocumentationError("Do not start: the patient now has a renal, thrombotic or cardiac risk flag that this "
                                  "plan's rate cap does not account for. Call the coordinator.")
 
