@@ -4,6 +4,7 @@ reason (and back again on downgrade); new absences get fresh ids afterwards."""
 from datetime import datetime, timezone
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -13,9 +14,14 @@ from tests.factories import make_nurse
 REVISION = "i17_absences_and_replans"
 
 
+def before(config) -> str:
+    """The revision just before this one, wherever the chain has put it."""
+    return ScriptDirectory.from_config(config).get_revision(REVISION).down_revision
+
+
 def test_time_off_moves_into_absences_and_back(database_url):
     config = alembic_config(database_url)
-    command.downgrade(config, "0005")
+    command.downgrade(config, before(config))
     engine = create_engine(database_url)
     with Session(engine) as session:
         nurse = make_nurse(session)
@@ -36,7 +42,7 @@ def test_time_off_moves_into_absences_and_back(database_url):
                       "e": datetime(2027, 1, 5, 1, tzinfo=timezone.utc)})
         assert conn.execute(text("SELECT max(id) FROM nurse_absences")).scalar() == 8
 
-    command.downgrade(config, "0005")
+    command.downgrade(config, before(config))
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, reason FROM nurse_time_off ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [(7, "Holidays"), (8, "sick")]

@@ -81,7 +81,8 @@ def discover_forms(app, world, extra_pages=()):
     for role, page_url in pages:
         client = app.test_client()
         log_in(client, world, role)
-        page = client.get(page_url).get_data(as_text=True)
+        with client.get(page_url) as response:  # closed: some answers stream a file (the service worker)
+            page = response.get_data(as_text=True)
         for attrs, body in FORM.findall(page):
             attributes = dict(ATTR.findall(attrs))
             fields = sorted(set(FIELD.findall(body)) - IGNORED_FIELDS)
