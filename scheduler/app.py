@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The agency's zone is the one given at `flask setup`, unless AGENCY_TIMEZONE says otherwise.
     if "AGENCY_TIMEZONE" not in os.environ and "AGENCY_TIMEZONE" not in (test_config or {}):
         app.config["AGENCY_TIMEZONE"] = agency_time_zone(app.extensions["db_engine"]) or app.config["AGENCY_TIMEZONE"]
+    # Start-up's connections are not kept: the app (or a forked web worker) opens its own on
+    # its first request, and nothing is left open if the app is never used.
+    app.extensions["db_engine"].dispose()
     app.extensions["geocoder"] = geocoder_from_config(app.config)
     csrf.init_app(app)
     _init_login(app)
