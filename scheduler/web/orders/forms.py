@@ -44,7 +44,6 @@ class OrderForm(FlaskForm):
         "Platelet check before day 2: threshold (x10^9/L)", validators=[Optional(), NumberRange(min=1, max=1000)],
         description="Leave empty for no check. Gamunex-C and Privigen ITP labels allow withholding day 2 "
                     "after an adequate platelet rise at 24 hours.")
-    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class OrderReasonsForm(FlaskForm):
