@@ -220,12 +220,12 @@ def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime
         contexts = nurse_contexts(session, sorted(nurses, key=lambda n: ids.index(n.id)), between=between,
                                   exclude_ids=exclude_ids)
         searched += contexts
-        slots += suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel, limit=limit)
+        slots = ranked(slots + suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel,
+                                             limit=limit), request)[:limit]
         # Why an earlier day was not offered is a sentence about every nurse: explaining
-        # searches them all.
-        if len(slots) >= limit and not explain:
+        # goes on searching unless the window's first day is already offered.
+        if len(slots) >= limit and (not explain or slots[0].starts_at[0].astimezone(zone).date() <= first):
             break
-    slots = ranked(slots, request)[:limit]
     skipped = skipped_days(request, searched, slots, patient_visits=patient_visits, travel=travel) if explain else []
     return Suggestions(slots, skipped)
 
