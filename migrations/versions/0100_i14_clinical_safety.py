@@ -39,9 +39,14 @@ def upgrade() -> None:
     # Plain ALTER TABLE, never a batch copy: rebuilding `visits` on SQLite would drop its
     # overlap triggers (0003).
     op.add_column("visits", sa.Column("needs_replan_reason", sa.Text(), server_default="", nullable=False))
+    # The dashboard's "needs re-plan" list reads only the marked visits, whatever the history.
+    op.create_index("ix_visits_needs_replan", "visits", ["starts_at"],
+                    sqlite_where=sa.text("needs_replan_reason != ''"),
+                    postgresql_where=sa.text("needs_replan_reason != ''"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_visits_needs_replan", table_name="visits")
     op.execute("ALTER TABLE visits DROP COLUMN needs_replan_reason")
     with op.batch_alter_table("therapy_orders") as batch:
         batch.drop_constraint(batch.f("ck_therapy_orders_day2_threshold_range"), type_="check")

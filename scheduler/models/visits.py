@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ColumnElement, and_, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, Index, Integer, String, Text, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
+# The partial index's predicate; queries for marked visits use this same text so both
+# SQLite and PostgreSQL can use the index.
+NEEDS_REPLAN_SQL = "needs_replan_reason != ''"
 VISIT_STATUSES = ("booked", "in_progress", "completed", "cancelled")
 ACTIVE_VISIT_STATUSES = ("booked", "in_progress", "completed")
 
@@ -34,6 +37,9 @@ class Visit(Base):
         # Past visits still booked or in progress (the dashboard's undocumented visits): the
         # few open ones, not every visit that ever ended.
         Index("ix_visits_status_ends", "status", "ends_at"),
+        # Only the visits marked "needs re-plan" (issue 14): the dashboard list stays flat with history.
+        Index("ix_visits_needs_replan", "starts_at", sqlite_where=text(NEEDS_REPLAN_SQL),
+              postgresql_where=text(NEEDS_REPLAN_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

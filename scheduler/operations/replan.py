@@ -17,11 +17,12 @@ from functools import cache
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.clinical import ClinicalRuleViolation, InvalidPlanInput, load_catalog, plan_to_dict
 from scheduler.models import Patient, Visit
+from scheduler.models.visits import NEEDS_REPLAN_SQL
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change
 from scheduler.operations.checks import require_staff
@@ -109,7 +110,7 @@ def visits_needing_replan(session: Session, *, now: datetime, limit: int = 50) -
     (shared with the dashboard work of issue 16; render with templates/dashboard/_needs_replan.html)."""
     return list(session.scalars(
         select(Visit).options(selectinload(Visit.patient), selectinload(Visit.nurse))
-        .where(Visit.status == "booked", Visit.needs_replan_reason != "", Visit.ends_at > now)
+        .where(text(NEEDS_REPLAN_SQL), Visit.status == "booked", Visit.ends_at > now)
         .order_by(Visit.starts_at).limit(limit)))
 
 
