@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
+from scheduler.operations.absences import absences_by_day
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import week_grid
 from scheduler.web.access import allow
@@ -32,6 +33,7 @@ def week():
     record_list_read(db, current_user, object_type="calendar", patient_ids=grid.patient_ids, now=now,
                      details={"week": monday.isoformat()})
     db.commit()
-    return render_template("calendar/week.html", grid=grid, zone=zone, nurse_id=nurse_id, product_id=product_id,
+    absent = absences_by_day(db, grid.days, zone, nurse_id=nurse_id)  # issue 17: who is out, in her row
+    return render_template("calendar/week.html", grid=grid, absent=absent, zone=zone, nurse_id=nurse_id, product_id=product_id,
                            products=sorted(catalog().products.values(), key=lambda p: p.name),
                            all_nurses=nurses_by_name(db), timedelta=timedelta)
