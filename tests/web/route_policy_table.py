@@ -159,6 +159,9 @@ TABLE: list[Rule] = [
     Rule("visits.reschedule", "POST", "/visits/{visit}/reschedule", STAFF_RECORD),
     Rule("visits.cancel", "POST", "/visits/{visit}/cancel", STAFF_RECORD),
     Rule("visits.undo", "POST", "/visits/{visit}/undo-cancel", STAFF_RECORD),
+    Rule("orders.day2", "POST", "/orders/{order}/day2", STAFF_RECORD),
+    Rule("orders.split", "POST", "/orders/{order}/split", STAFF_RECORD),
+    Rule("visits.replan", "POST", "/visits/{visit}/replan", STAFF_ACTION),
     Rule("calendar.week", "GET", "/calendar/", roles("admin", "coordinator")),
     Rule("replans.new_absence", "GET", "/absences/new", roles("admin", "coordinator")),
     Rule("replans.new_absence", "POST", "/absences/new", roles("admin", "coordinator")),
@@ -189,10 +192,15 @@ TABLE: list[Rule] = [
     Rule("catalog.index", "POST", "/admin/catalog/", roles("admin")),
     Rule("rounds.day", "GET", "/rounds/", roles("admin", "coordinator", "nurse")),
     Rule("rounds.visit", "GET", "/rounds/visits/{visit}", ROUNDS_VISIT),
+    Rule("rounds.print_sheet", "GET", "/rounds/visits/{visit}/print", ROUNDS_VISIT),
+    Rule("rounds.supplies", "GET", "/rounds/supplies", roles("admin", "coordinator", "nurse")),
     Rule("rounds.document", "POST", "/rounds/visits/{visit}/vitals", ROUNDS_DOCUMENT),
     # Re-authentication after an idle logout, carrying the entry typed before it: public (the
     # caller has no session by definition); it saves only after the password is checked.
     Rule("rounds.resume", "POST", "/rounds/resume", PUBLIC),
+    # The offline worker's script (code, no data) and a fresh form token for entries kept offline.
+    Rule("rounds.service_worker", "GET", "/rounds/sw.js", PUBLIC),
+    Rule("rounds.token", "GET", "/rounds/token", roles("nurse")),
     Rule("api.openapi", "GET", "/api/v1/openapi.json", PUBLIC),
     Rule("api.products", "GET", "/api/v1/products", API_CLINICAL),
     Rule("api.plan", "POST", "/api/v1/plan", API_CLINICAL),

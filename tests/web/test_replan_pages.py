@@ -159,5 +159,5 @@ def test_the_calendar_shows_who_is_out_in_her_row(coordinator_client, session, m
     absence_id = session.scalars(select(Absence.id)).one()
     session.commit()
     page = coordinator_client.get("/calendar/?week=2026-11-23").get_data(as_text=True)
-    assert page.count("Sick: absent") == 1 and f'href="/absences/{absence_id}"' in page
-    assert "Sick: absent" not in coordinator_client.get("/calendar/?week=2026-11-30").get_data(as_text=True)
+    assert page.count("Ana Ruiz (sick)") == 1 and f'href="/absences/{absence_id}"' in page
+    assert "Ana Ruiz (sick)" not in coordinator_client.get("/calendar/?week=2026-11-30").get_data(as_text=True)

@@ -20,8 +20,8 @@ from scheduler.web.api.common import ID, MAX_ID, Fields, created, idempotent, is
 from scheduler.web.api.serialize import visit_json
 from scheduler.web.database import get_session
 from scheduler.web.replans.absence_views import time_limit_s
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 
 
 def absence_json(absence) -> dict:

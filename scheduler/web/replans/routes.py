@@ -22,10 +22,10 @@ from scheduler.web.formtools import in_zone, run_operation
 from scheduler.web.helpers import agency_zone, choices, nurses_by_name, parse_date_arg
 from scheduler.web.replans.absence_views import record_absence_from_form, time_limit_s
 from scheduler.web.replans.forms import ApplyForm, NewAbsenceForm, OptimiseForm, ProposeForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("replans", __name__)
 bp.add_app_template_filter(in_zone, "in_zone")
-STAFF = ("coordinator", "admin")
 
 
 @bp.route("/absences/new", methods=["GET", "POST"])
