@@ -87,11 +87,11 @@ def test_sick_call_absence_proposal_apply_calendar(browser, live_server):
     assert page.get_by_role("link", name="Iris Journey (sick)").first.is_visible()
     for visit in moved:
         assert page.locator(f'a[href="/visits/{visit.id}"]').count() == 1
-    page.get_by_label("Nurse").select_option(label="Iris Journey")
+    page.get_by_label("Nurse", exact=True).select_option(label="Iris Journey")
     page.get_by_role("button", name="Show").click()
     for visit in moved:
         assert page.locator(f'a[href="/visits/{visit.id}"]').count() == 0
-    page.get_by_label("Nurse").select_option(str(moved[0].nurse_id))
+    page.get_by_label("Nurse", exact=True).select_option(str(moved[0].nurse_id))
     page.get_by_role("button", name="Show").click()
     assert page.locator(f'a[href="/visits/{moved[0].id}"]').count() == 1
     screenshot(page, "replan-calendar-after-desktop")
