@@ -41,6 +41,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("nurse_absences") as batch:
         batch.create_index("ix_nurse_absences_nurse_starts", ["nurse_id", "starts_at"], unique=False)
+        batch.create_index("ix_nurse_absences_starts", ["starts_at"], unique=False)
     op.execute(
         "INSERT INTO nurse_absences (id, nurse_id, starts_at, ends_at, kind, reason) "
         "SELECT id, nurse_id, starts_at, ends_at, 'leave', reason FROM nurse_time_off"
@@ -97,5 +98,6 @@ def downgrade() -> None:
     )
     _reset_id_sequence("nurse_time_off")
     with op.batch_alter_table("nurse_absences") as batch:
+        batch.drop_index("ix_nurse_absences_starts")
         batch.drop_index("ix_nurse_absences_nurse_starts")
     op.drop_table("nurse_absences")

@@ -128,6 +128,7 @@ class _Refusals:
     not_working: set = field(default_factory=set)
     full: set = field(default_factory=set)
     no_room: set = field(default_factory=set)
+    course_days: tuple = ()  # the course's days that stay, when they ruled out some dates
 
 
 def propose(
@@ -200,10 +201,20 @@ def _solve(moving, nurses, patient_visits, course_days, travel, not_before, time
     options: dict[int, list[_Option]] = {}
     refusals: dict[int, _Refusals] = {}
     days = _NurseDays(nurses, travel)
+    fixed_days = defaultdict(list)
+    for day in course_days:
+        fixed_days[day.order_id].append(day)
     for visit in moving:
         refusals[visit.visit_id] = _Refusals()
-        options[visit.visit_id] = _options_for(visit, nurses, days, patient_visits.get(visit.patient_id, ()), travel,
-                                               not_before, refusals[visit.visit_id])
+        found = _options_for(visit, nurses, days, patient_visits.get(visit.patient_id, ()), travel, not_before,
+                             refusals[visit.visit_id])
+        # A course's days that stay where they are bound the dates this one may take.
+        kept = [o for o in found if not any(
+            (d.day_number < visit.day_number and o.on <= d.on) or (d.day_number > visit.day_number and o.on >= d.on)
+            for d in fixed_days[visit.order_id])]
+        if len(kept) < len(found):
+            refusals[visit.visit_id].course_days = tuple(sorted(fixed_days[visit.order_id], key=lambda d: d.day_number))
+        options[visit.visit_id] = kept
     all_options = [o for opts in options.values() for o in opts]
     for index, option in enumerate(all_options):
         option.x = model.new_bool_var(f"x{index}")
@@ -414,17 +425,10 @@ def _capacity_constraints(model, options: list[_Option], days: _NurseDays) -> No
 
 def _course_order_constraints(model, moving, options, course_days, unplaced) -> None:
     """Days of a course stay on separate dates, in their order, around the days that stay."""
-    fixed = defaultdict(list)
-    for day in course_days:
-        fixed[day.order_id].append(day)
+    # (The days that stay have already bounded each visit's options, in _solve.)
     by_order: dict[int, list[MovingVisit]] = defaultdict(list)
     for visit in moving:
         by_order[visit.order_id].append(visit)
-        for day in fixed[visit.order_id]:
-            for o in options[visit.visit_id]:
-                if (day.day_number < visit.day_number and o.on <= day.on) or (
-                        day.day_number > visit.day_number and o.on >= day.on):
-                    model.add(o.x == 0)
     for visits in by_order.values():
         visits.sort(key=lambda v: v.day_number)
         for v1, v2 in zip(visits, visits[1:]):
@@ -569,6 +573,10 @@ def _why(visit: MovingVisit, options, refusals: _Refusals, status: str, nurses_b
             return "The solver found no proposal within its time limit; try again or move this visit by hand."
         return (f"The {len({o.nurse.nurse_id for o in options})} nurse(s) who could take it are needed for other "
                 "visits of this re-plan; move it by hand or to another day.")
+    if refusals.course_days:
+        others = ", ".join(f"day {d.day_number} on {d.on:%a %d %b}" for d in refusals.course_days)
+        return (f"Its course's other days ({others}) stay where they are, and no nurse can take it on a date "
+                "before or after them as the course needs; move the course by hand.")
     parts = []
     if refusals.not_working:
         parts.append(f"{len(refusals.not_working)} not working or absent at those hours")

@@ -83,6 +83,8 @@ class Absence(Base):
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         one_of("kind", ABSENCE_KINDS),
         Index("ix_nurse_absences_nurse_starts", "nurse_id", "starts_at"),
+        # The calendar reads every nurse's absences of one week: a range on starts_at.
+        Index("ix_nurse_absences_starts", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -119,3 +119,25 @@ def _moment(c: Checker, field: str, value: datetime | None, zone: ZoneInfo, *, l
     if value.tzinfo is not None:
         return value
     return c.local_moment(field, value, zone)
+
+
+def absences_by_day(session: Session, days: list, zone: ZoneInfo, *, nurse_id: int | None = None) -> dict:
+    """Local date -> the absences touching it (nurses by name), for the calendar; one bounded
+    query for the week shown, whatever the years of absences behind it."""
+    start = datetime.combine(days[0], datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    # Both ends bounded on starts_at (an absence is at most MAX_ABSENCE long), so the index
+    # range is the week's, not every absence since the agency began.
+    query = (select(Absence).options(selectinload(Absence.nurse))
+             .where(Absence.starts_at < end, Absence.starts_at > start - MAX_ABSENCE, Absence.ends_at > start))
+    if nurse_id is not None:
+        query = query.where(Absence.nurse_id == nurse_id)
+    out: dict = {}
+    for absence in session.scalars(query):
+        for day in days:
+            day_start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            if absence.starts_at < day_start + timedelta(days=1) and absence.ends_at > day_start:
+                out.setdefault(day, []).append(absence)
+    for absences in out.values():
+        absences.sort(key=lambda a: (a.nurse.last_name, a.nurse.first_name, a.starts_at))
+    return out

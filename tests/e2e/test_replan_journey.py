@@ -81,13 +81,19 @@ def test_sick_call_absence_proposal_apply_calendar(browser, live_server):
     assert all(v.nurse_id != iris_id for v in moved)
     assert all(v.starts_at.astimezone(CHICAGO).date() == day for v in moved)
 
-    # The calendar of that week shows each visit in its new nurse's row, none in Iris's.
+    # The calendar of that week says Iris is out, and shows each visit with its new nurse, none with Iris.
     page.get_by_role("link", name="The calendar for that week").click()
     assert page.get_by_role("heading", name=re.compile("^Week of")).is_visible()
-    iris_row = page.locator("table.calendar tbody tr", has=page.get_by_role("rowheader", name="Iris Journey"))
+    assert page.get_by_role("link", name="Iris Journey (sick)").first.is_visible()
     for visit in moved:
-        assert page.locator(f'a[href="/visits/{visit.id}"]').is_visible()
-        assert iris_row.locator(f'a[href="/visits/{visit.id}"]').count() == 0
+        assert page.locator(f'a[href="/visits/{visit.id}"]').count() == 1
+    page.get_by_label("Nurse", exact=True).select_option(label="Iris Journey")
+    page.get_by_role("button", name="Show").click()
+    for visit in moved:
+        assert page.locator(f'a[href="/visits/{visit.id}"]').count() == 0
+    page.get_by_label("Nurse", exact=True).select_option(str(moved[0].nurse_id))
+    page.get_by_role("button", name="Show").click()
+    assert page.locator(f'a[href="/visits/{moved[0].id}"]').count() == 1
     screenshot(page, "replan-calendar-after-desktop")
     context.close()
 

@@ -152,3 +152,12 @@ def test_a_nurse_reads_her_own_route_only_and_cannot_reorder_it(app, session, mo
     assert "Lopez" in page and "Optimise this day" not in page and f"/rounds/visits/{morning.visits[0].id}" in page
     assert client.get(f"/nurses/{morning.ben.id}/route?date=2026-11-23").status_code == 404
     assert client.post(f"/nurses/{morning.ana.id}/route", data={"date": "2026-11-23"}).status_code in (403, 404)
+
+
+def test_the_calendar_shows_who_is_out_in_her_row(coordinator_client, session, morning):
+    record_sick_day(coordinator_client, morning.ana.id)
+    absence_id = session.scalars(select(Absence.id)).one()
+    session.commit()
+    page = coordinator_client.get("/calendar/?week=2026-11-23").get_data(as_text=True)
+    assert page.count("Ana Ruiz (sick)") == 1 and f'href="/absences/{absence_id}"' in page
+    assert "Ana Ruiz (sick)" not in coordinator_client.get("/calendar/?week=2026-11-30").get_data(as_text=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from scheduler.clock import utcnow
 from scheduler.models import Patient
 from scheduler.web.database import get_session
+from scheduler.operations.absences import absences_by_day
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import week_grid
 from scheduler.web.access import allow
@@ -44,7 +45,8 @@ def week():
     db.commit()
     names = {pid: p.name for pid, p in products.items()}
     days = build_week(grid.days, grid.nurses, grid.cells, zone, now=now, product_names=lambda pid: names.get(pid, pid))
-    return render_template("calendar/week.html", grid=grid, days=days, zone=zone, nurse_id=nurse_id,
+    absent = absences_by_day(db, grid.days, zone, nurse_id=nurse_id)  # issue 17: who is out that day
+    return render_template("calendar/week.html", grid=grid, days=days, absent=absent, zone=zone, nurse_id=nurse_id,
                            product_id=product_id, zones=zones, patient_zone=patient_zone,
                            products=sorted(products.values(), key=lambda p: p.name),
                            all_nurses=nurses_by_name(db), timedelta=timedelta)

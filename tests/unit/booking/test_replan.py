@@ -177,3 +177,16 @@ def test_every_proposal_passes_the_booking_rules_and_never_overlaps(agency):
                 assert not (a[2] < b[3] and b[2] < a[3]), f"overlap {a} {b}"
     for move in result.moves:
         assert move.to_nurse_id != 1 or move.moved_day  # the absent nurse only on another day
+
+
+def test_a_course_day_never_moves_onto_or_past_its_next_day():
+    # Day 1 (Monday) cannot stay: nobody is free Monday. Day 2 stays on Tuesday, so day 1 may not
+    # move to Tuesday or Wednesday; it is listed instead.
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+    sick = nurse(1, absent=[ALL_DAY_MONDAY])
+    busy = nurse(2, max_visits=1, visits=[BookedVisit(50, at(MONDAY, 8), at(MONDAY, 12), SOUTH, 900)])
+    visit = moving(1, at(MONDAY, 9), order_id=7, day_number=1, dates=(MONDAY, tuesday, wednesday))
+    result = run([visit], [sick, busy], course_days=(CourseDay(7, 2, 1, tuesday),))
+    assert result.moves == () and "Its course's other days (day 2 on Tue 24 Nov)" in result.unplaced[0].reason
+    # Without the fixed day 2 the same visit moves to Tuesday.
+    assert run([visit], [sick, busy]).moves[0].moved_day
