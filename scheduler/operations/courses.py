@@ -151,7 +151,7 @@ class EditResult:
 
 
 EDITABLE = ("product_id", "indication", "dose_g_per_kg", "days", "weight_policy", "rounding_g", "premedication",
-            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber")
+            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber", "draw_place")
 
 
 def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, actor, now: datetime) -> EditResult:
