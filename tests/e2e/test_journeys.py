@@ -82,7 +82,7 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     if new_day.weekday() >= 5:
         new_day += timedelta(days=7 - new_day.weekday())
     page.get_by_label("New date").fill(new_day.isoformat())
-    page.get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="Move", exact=True).click()
     assert "Moved 1 visit(s)" in page.locator(".flash").first.inner_text()
     context.close()
 
@@ -166,7 +166,9 @@ def _nurse_with_a_visit_running_now(live_server, email="journey.nurse@example.or
                       ends_at=starts_at + timedelta(minutes=float(plan.days[0].visit_min) + 1),
                       catalog_version=catalog.version, plan=plan_to_dict(plan))
         session.add(visit)
-        lot = VialLot(product_id="octagam_10", lot_number="JOURNEY-1", size_g=30, quantity=5, expiry_date=date(2099, 1, 1))
+        # One lot per nurse made here: the phone journeys (test_phone.py) make nurses of their own too.
+        lot = VialLot(product_id="octagam_10", lot_number=f"JOURNEY-{nurse.id}", size_g=30, quantity=5,
+                      expiry_date=date(2099, 1, 1))
         session.add(lot)
         session.commit()
         return visit.id, starts_at.astimezone(ZoneInfo(patient.timezone)), visit.plan, lot.id

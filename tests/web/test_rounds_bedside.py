@@ -3,6 +3,7 @@ the agency's reaction protocol, the week list, the day's supply list and the pap
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from scheduler.models import VitalSigns
 from tests.web import test_rounds_pages
 from tests.web.pages import error_beside
-from tests.web.test_rounds_pages import local, post
+from tests.web.test_rounds_pages import CHICAGO, local, post
 
 nurse_visit = test_rounds_pages.nurse_visit
 
@@ -40,6 +41,10 @@ def test_an_impossible_temperature_is_explained_in_the_unit_typed(nurse_visit):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and error_beside(page, "vitals-temperature", "Did you mean °F?")
     assert 'value="98.6"' in page  # nothing typed is lost
+    response = post(client, visit, "vitals", phase="baseline", taken_at=local(now), temperature="1e30",
+                    temperature_unit="F")
+    assert response.status_code == 422 and error_beside(response.get_data(as_text=True), "vitals-temperature",
+                                                        "not a temperature")
 
 
 def test_the_reaction_form_picks_from_the_protocol_list_and_shows_what_to_do(nurse_visit):
@@ -78,3 +83,44 @@ def test_an_organisation_protocol_without_reactions_says_so(app, nurse_visit, tm
     assert post(client, visit, "start", at=local(now - timedelta(minutes=10))).status_code == 302
     page = client.get(f"/rounds/visits/{visit.id}").get_data(as_text=True)
     assert "has no reaction protocol" in page and "describe it in the action taken" in page
+
+
+def test_the_paper_sheet_has_date_nurse_birth_date_allergies_blank_rows_and_a_signature_line(app, session, nurse_visit):
+    client, visit, now = nurse_visit
+    born, visit_id = visit.patient.date_of_birth, visit.id
+    session.commit()  # end the test's read transaction: SQLite lets one writer in at a time
+    response = client.get(f"/rounds/visits/{visit_id}/print")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    local_day = visit.starts_at.astimezone(CHICAGO).strftime("%A %d %B %Y")
+    assert f"<dt>Date</dt><dd>{local_day}</dd>" in page
+    assert "<dt>Nurse</dt><dd>" in page and f"<dt>Date of birth</dt><dd><strong>{born.isoformat()}" in page
+    assert "<dt>Allergies</dt><dd><strong>Latex</strong>" in page
+    assert page.count("<td></td>") >= 14 * 9  # blank cells for handwritten times, rates and vitals
+    assert "Nurse signature ____" in page and "Time set" in page and "Temp °F / °C" in page
+    assert 'data-print hidden>Print</button>' in page
+    visit_page = client.get(f"/rounds/visits/{visit_id}").get_data(as_text=True)
+    assert f'href="/rounds/visits/{visit_id}/print"' in visit_page and "data-print" in visit_page
+
+
+def test_the_day_shows_its_week_and_links_the_days_around_it(nurse_visit):
+    client, visit, now = nurse_visit
+    today = now.astimezone(CHICAGO).date()
+    page = client.get(f"/rounds/?date={today.isoformat()}").get_data(as_text=True)
+    monday = today - timedelta(days=today.weekday())
+    week = page[page.index('aria-label="This week"'):page.index("</nav>", page.index('aria-label="This week"'))]
+    assert week.count("<li>") == 7 and f'date={monday.isoformat()}' in week
+    assert re.search(rf'date={today.isoformat()}"[^>]*aria-current="date">\s*\w+ \d\d <span class="count">1 visit</span>', week)
+    assert f'date={(today - timedelta(days=1)).isoformat()}" rel="prev"' in page
+    assert f'date={(today + timedelta(days=1)).isoformat()}" rel="next"' in page
+
+
+def test_the_supply_list_sums_the_days_vials_by_lot_with_premedications(nurse_visit):
+    client, visit, now = nurse_visit
+    today = now.astimezone(CHICAGO).date().isoformat()
+    page = client.get(f"/rounds/supplies?date={today}").get_data(as_text=True)
+    # 80 g = 2 x 30 g (first-expiring lot) + 1 x 20 g.
+    assert re.search(r"30 g, lot OCT-EARLY, expires [\d-]+</td><td data-label=\"Count\"><strong>2</strong>", page)
+    assert re.search(r"20 g, lot OCT-20, expires [\d-]+</td><td data-label=\"Count\"><strong>1</strong>", page)
+    assert "Premedication: Paracetamol 1 g PO" in page and "Rampling" in page
+    assert "data-print" in page

@@ -99,7 +99,52 @@ def test_a_refused_entry_after_the_password_comes_back_on_the_visit_page_with_it
     assert response.status_code == 422 and 'value="400"' in page and "not possible" in page
 
 
-def test_resume_only_carries_to_a_documentation_form(app):
-    response = app.test_client().post("/rounds/resume", data={"resume_to": "/admin/audit/", "email": "a@b.c",
-                                                               "password": "x"})
+@pytest.mark.parametrize("target", ["/admin/audit/", "http://[broken", "/rounds/visits/99999999999/vitals", ""])
+def test_resume_only_carries_to_a_documentation_form(app, target):
+    response = app.test_client().post("/rounds/resume", data={"resume_to": target, "email": "a@b.c", "password": "x"})
     assert response.status_code == 422 and "no entry to save" in response.get_data(as_text=True)
+
+
+def replay(client, visit, step, key, entered_at, **data):
+    """The phone sending an entry it kept while offline."""
+    return client.post(f"/rounds/visits/{visit.id}/{step}", data={f"{step}-{k}": v for k, v in data.items()},
+                       headers={"X-Offline-Entry": "1", "Idempotency-Key": key, "X-Entered-At": entered_at.isoformat()})
+
+
+def test_an_offline_entry_sent_twice_is_recorded_once_and_its_delay_audited(nurse_visit, session):
+    from scheduler.models import AuditEvent
+
+    client, visit, now = nurse_visit
+    entered = now - timedelta(minutes=25)
+    data = dict(phase="baseline", taken_at=local(entered), pulse_bpm="68")
+    first = replay(client, visit, "vitals", "key-1", entered, **data)
+    again = replay(client, visit, "vitals", "key-1", entered, **data)
+    assert first.status_code == again.status_code == 200
+    assert first.json["saved"] and again.json == {**first.json, "duplicate": True}
+    session.expire_all()
+    assert session.scalars(select(VitalSigns.pulse_bpm)).all() == [68]
+    delay = session.scalar(select(AuditEvent.details).where(AuditEvent.action == "offline_entry"))
+    assert delay["step"] == "vitals" and int(delay["delay_s"]) >= 25 * 60
+    session.commit()
+
+
+def test_a_refused_offline_entry_comes_back_with_its_messages_and_can_be_sent_again(nurse_visit, session):
+    client, visit, now = nurse_visit
+    refused = replay(client, visit, "rate", "key-2", now, kind="pause", at=local(now), reason="chills")
+    assert refused.status_code == 422 and not refused.json["saved"]
+    assert "Start the infusion first" in refused.json["message"]
+    same_key_other_body = replay(client, visit, "rate", "key-2", now, kind="pause", at=local(now), reason="rash")
+    assert same_key_other_body.status_code == 422  # the refused attempt left no key behind: it is judged again
+
+
+def test_an_offline_entry_older_than_the_limit_is_refused_for_an_amendment(nurse_visit):
+    client, visit, now = nurse_visit
+    old = now - timedelta(hours=13)
+    response = replay(client, visit, "vitals", "key-3", old, phase="baseline", taken_at=local(now), pulse_bpm="70")
+    assert response.status_code == 422 and "amendment" in response.json["message"]
+
+
+def test_an_offline_entry_without_a_session_asks_to_log_in_in_json(app, nurse_visit):
+    _, visit, now = nurse_visit
+    response = replay(app.test_client(), visit, "vitals", "key-4", now, phase="baseline", pulse_bpm="70")
+    assert response.status_code == 401 and response.json["login"] is True

@@ -31,7 +31,8 @@ def test_now_is_marked_only_between_the_recorded_start_and_end(nurse_visit):
     running = page_of(client, visit)
     assert running.count("◀ now") == 1 and 'class="now"' in running  # one ramp row, and the chart's line
 
-    assert post(client, visit, "end", at=local(now), total_volume_ml="8").status_code == 302
+    ended = post(client, visit, "end", at=local(now), total_volume_ml="8", reason="Stopped early: chills")
+    assert ended.status_code == 302, re.findall(r'class="errors[^"]*"[^>]*>\s*<li>([^<]+)', ended.get_data(as_text=True))
     ended = page_of(client, visit)
     assert "◀ now" not in ended and 'class="now"' not in ended
     assert f"infusion ended at {now.astimezone(CHICAGO):%H:%M %Z}" in ended

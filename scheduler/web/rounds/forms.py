@@ -63,7 +63,9 @@ class VitalsForm(FlaskForm):
     systolic_mmhg = optional_int("Systolic BP (mmHg)")
     diastolic_mmhg = optional_int("Diastolic BP (mmHg)")
     pulse_bpm = optional_int("Pulse (/min)")
-    temperature = DecimalField("Temperature", places=1, validators=[Optional(), finite],
+    # Beyond 0-1000 in either unit is no reading at all (and would overflow the conversion).
+    temperature = DecimalField("Temperature", places=1, validators=[
+        Optional(), finite, NumberRange(min=0, max=1000, message="That is not a temperature; check the reading.")],
                                render_kw={"inputmode": "decimal"})
     temperature_unit = SelectField("Temperature unit", choices=TEMPERATURE_UNITS, default="C")
     respiratory_rate = optional_int("Respiratory rate (/min)")
