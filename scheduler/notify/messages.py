@@ -210,7 +210,7 @@ def _draw_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
     ]
     place = "at your lab" if d.place == "lab" else "at home (a nurse comes)"
     sms = (f"{facts.agency_name}: blood test ({test}) {place} {_short_day(opens)} {_hm(opens)}-{_hm(closes)} "
-           f"{closes.tzname()}. Can't make it? Call {facts.agency_phone}. Reply STOP to opt out.")
+           f"{closes.tzname()}. To change: {facts.agency_phone}. Reply STOP to opt out.")
     return _Content(f"Reminder: blood test ({test}), {_day(opens)}", blocks, sms, entry)
 
 

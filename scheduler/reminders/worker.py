@@ -68,7 +68,7 @@ def _advice_source(config):
     from scheduler.clinical.advice import advice_of
     from scheduler.operations.catalog import CatalogSource
 
-    source = CatalogSource(config["PROTOCOL_FILE"])
+    source = CatalogSource(config.get("PROTOCOL_FILE"))
     return lambda: advice_of(source.get().protocol)
 
 

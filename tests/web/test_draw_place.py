@@ -60,3 +60,15 @@ def test_the_api_takes_and_returns_the_draw_place(client, session):
     assert api.post("/orders", json=body).get_json()["draw_place"] == "lab"  # the default
     bad = api.post("/orders", json={**body, "draw_place": "moon"})
     assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"draw_place"}
+
+
+def test_editing_an_order_keeps_or_changes_its_draw_place(client, session):
+    _, patient = setup_staff(session, client)
+    client.post(f"/orders/new?patient={patient.id}", data=order_form())
+    order_id = session.scalar(select(TherapyOrder.id))
+    session.commit()
+    page = client.get(f"/orders/{order_id}/edit").get_data(as_text=True)
+    assert '<option selected value="home">' in page  # prefilled with the order's place
+    assert client.post(f"/orders/{order_id}/edit", data=order_form(draw_place="lab")).status_code == 302
+    session.expire_all()
+    assert session.get(TherapyOrder, order_id).draw_place == "lab"

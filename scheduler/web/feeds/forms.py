@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from scheduler.web.forms import FlaskForm
 from wtforms import SubmitField
+
+from scheduler.web.forms import FlaskForm
 
 
 class NewFeedForm(FlaskForm):
