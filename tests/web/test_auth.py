@@ -103,5 +103,6 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     # The API's OpenAPI document describes the API and holds no data.
     # The nurse's re-authentication after idle saves nothing before the password is checked;
     # the offline worker of the nurse's pages is code only.
+    # A calendar feed answers only to its secret token in the URL (tests/web/test_calendar_feeds.py).
     assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi", "rounds.resume",
-                      "rounds.service_worker"}
+                      "rounds.service_worker", "feeds.feed_ics"}
