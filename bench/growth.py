@@ -1,7 +1,8 @@
 """Growth benchmark: every page and booking operation at three sizes, side by side.
 
 (a) today's agency, (b) the same agency with five years of history, (c) a large agency
-(bench/populate.py SIZES). Each measurement runs `--runs` times after 2 untimed warm-ups;
+(bench/populate.py SIZES). Each measurement runs `--runs` times after 2 untimed warm-ups,
+at every size in turn (side by side, so the shared machine's load falls on all alike);
 the table gives medians in ms, the ratio b/a (target: at most 1.3) and the target at (c).
 Results also go to bench/results/growth-<backend>.json, which bench/README.md quotes.
 
@@ -27,7 +28,7 @@ from scheduler.app import create_app
 from scheduler.models import Nurse, Patient, Visit
 
 
-def time_size(backend: str, size_name: str, runs: int, reuse: bool) -> dict:
+def prepare(backend: str, size_name: str, reuse: bool) -> dict:
     size = SIZES[size_name]
     url = url_for(backend, size)
     fill_s = None
@@ -41,20 +42,40 @@ def time_size(backend: str, size_name: str, runs: int, reuse: bool) -> dict:
         counts = {"nurses": session.scalar(select(func.count(Nurse.id))),
                   "patients": session.scalar(select(func.count(Patient.id))),
                   "visits": session.scalar(select(func.count(Visit.id)))}
-    rows = {}
-    for m in measurements(app, anchor, now=operations_now(anchor)):
-        samples = []
+    return {"size": size_name, "fill_s": fill_s, "counts": counts, "app": app,
+            "measurements": measurements(app, anchor, now=operations_now(anchor))}
+
+
+def run_once(m) -> float:
+    started = clock.perf_counter()
+    counted = m.run()
+    return (counted if counted is not None else clock.perf_counter() - started) * 1000
+
+
+def time_sizes(backend: str, size_names: list[str], runs: int, reuse: bool) -> list[dict]:
+    """Side by side: each measurement runs at every size in turn, run after run, so the
+    machine's load (shared, 2 cores) falls on all sizes alike instead of on whichever size
+    happened to be timed during a busy minute."""
+    sizes = [prepare(backend, name, reuse) for name in size_names]
+    for index, first in enumerate(sizes[0]["measurements"]):
+        samples: dict[str, list[float]] = {s["size"]: [] for s in sizes}
         for i in range(runs + 2):
-            started = clock.perf_counter()
-            counted = m.run()
-            elapsed = counted if counted is not None else clock.perf_counter() - started
-            if i >= 2:
-                samples.append(elapsed * 1000)
-        rows[m.name] = {"audience": m.audience, "target_ms": m.target_ms, "median_ms": statistics.median(samples),
-                        "p95_ms": sorted(samples)[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]}
-        print(f"  [{size_name}] {m.name:55} {rows[m.name]['median_ms']:8.1f} ms", flush=True)
-    app.extensions["db_engine"].dispose()
-    return {"size": size_name, "fill_s": fill_s, "counts": counts, "runs": runs, "rows": rows}
+            for s in sizes:
+                elapsed = run_once(s["measurements"][index])
+                if i >= 2:  # two warm-ups
+                    samples[s["size"]].append(elapsed)
+        for s in sizes:
+            ms = sorted(samples[s["size"]])
+            s.setdefault("rows", {})[first.name] = {
+                "audience": first.audience, "target_ms": first.target_ms, "median_ms": statistics.median(ms),
+                "p95_ms": ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]}
+        print(f"  {first.name:55} " + " ".join(f"{s['size']}={s['rows'][first.name]['median_ms']:8.1f}" for s in sizes),
+              flush=True)
+    for s in sizes:
+        s.pop("measurements")
+        s.pop("app").extensions["db_engine"].dispose()
+        s["runs"] = runs
+    return sizes
 
 
 def table(results: list[dict]) -> str:
@@ -87,11 +108,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=12)
     parser.add_argument("--reuse", action="store_true", help="reuse the databases of the last run")
     args = parser.parse_args()
-    results = [time_size(args.backend, s, args.runs, args.reuse) for s in args.sizes.split(",")]
+    load = os.getloadavg()
+    results = time_sizes(args.backend, args.sizes.split(","), args.runs, args.reuse)
     os.makedirs("bench/results", exist_ok=True)
     with open(f"bench/results/growth-{args.backend}.json", "w") as out:
         json.dump(results, out, indent=1)
-    print(f"\nbackend={args.backend} runs={args.runs}\n")
+    print(f"\nbackend={args.backend} runs={args.runs} load average at start {load[0]:.1f}, at end {os.getloadavg()[0]:.1f}\n")
     print(table(results))
 
 

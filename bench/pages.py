@@ -81,6 +81,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         coordinator = session.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
         session.expunge(coordinator)
         nurse_id = session.scalar(select(Nurse.id).join(User, User.id == Nurse.user_id).where(User.email == NURSE_EMAIL))
+        patient_id = session.scalar(select(Patient.id).join(User, User.id == Patient.user_id).where(User.email == PATIENT_EMAIL))
         day_start = datetime.combine(nurse_date, time(0), tzinfo=ZONE)
         nurse_visit = session.scalar(select(Visit.id).where(
             Visit.nurse_id == nurse_id, Visit.starts_at >= day_start, Visit.starts_at < day_start + timedelta(days=1)
@@ -91,7 +92,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
 
     def suggest() -> None:
         with sessionmaker() as session:
-            slots[:] = suggest_for_order(session, order_id, catalog, now=now, limit=50)
+            slots[:] = suggest_for_order(session, order_id, catalog, now=now)  # the booking page's 10
             session.rollback()
 
     booked = {"count": 0}
@@ -125,6 +126,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         Measurement("GET /orders/<id>/book (booking form)", "coordinator", page, _get(staff, f"/orders/{order_id}/book")),
         Measurement("GET /patients/?q= (search by name)", "coordinator", page, _get(staff, "/patients/?q=Bench00042")),
         Measurement("GET /patients/ (first page)", "coordinator", page, _get(staff, "/patients/")),
+        Measurement("GET /patients/<id> (a patient's summary)", "coordinator", page, _get(staff, f"/patients/{patient_id}")),
         Measurement("GET /nurses/ (list)", "coordinator", page, _get(staff, "/nurses/")),
         Measurement("GET /nurses/<id> (hours, time off)", "coordinator", page, _get(staff, f"/nurses/{nurse_id}")),
         Measurement("GET /rounds/ (the nurse's day)", "nurse", NURSE_DAY_MS, _get(nurse, f"/rounds/?date={nurse_date.isoformat()}")),

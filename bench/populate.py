@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import math
 import random
 import time as clock
@@ -71,7 +72,8 @@ SIZES = {
     # (c) a large agency: 300 nurses, 50,000 patients, three years: ~1,000,000 visits.
     "c": Size("c", nurses=300, patients=50_000, months_past=33, months_ahead=3),
 }
-PG_SERVER = "postgresql+psycopg://scheduler:scheduler@127.0.0.1:5432/scheduler_i20"
+# Sizes b and c get their own databases: this name with _b and _c appended.
+PG_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://scheduler:scheduler@127.0.0.1:5432/scheduler_bench")
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,6 @@ def fresh_database(url: str) -> None:
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        import os
-
         os.makedirs(os.path.dirname(parsed.database), exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(parsed.database + suffix):
@@ -229,6 +229,8 @@ def fill(session, size: Size, *, anchor: date, seed: int = 20261122, log=lambda 
             postal_code="60601", lat=lat, lon=lon, timezone=ZONE.key, phone_e164="+13125550102",
             email=f"pat{i}@example.org", preferred_channel="email", email_consent_at=created, created_at=created,
             user_id=patient_user if i == 0 else None,
+            # Serum IgA on record, as the first infusion requires (scheduler/operations/safety.py).
+            iga_status="normal", iga_tested_on=anchor - timedelta(days=300),
         ))
     for chunk in range(0, len(patient_rows), 10_000):
         session.execute(insert(Patient), patient_rows[chunk:chunk + 10_000])

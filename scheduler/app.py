@@ -16,6 +16,7 @@ from scheduler.operations.catalog import CatalogSource
 from scheduler.web.converters import IdConverter
 from scheduler.config import instance_secret_key, load_config, make_new_files_private, validate_config
 from scheduler.extensions import csrf, login_manager
+from scheduler.geocoding import geocoder_from_config
 from scheduler.startup import agency_time_zone, sync_catalog_products
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The agency's zone is the one given at `flask setup`, unless AGENCY_TIMEZONE says otherwise.
     if "AGENCY_TIMEZONE" not in os.environ and "AGENCY_TIMEZONE" not in (test_config or {}):
         app.config["AGENCY_TIMEZONE"] = agency_time_zone(app.extensions["db_engine"]) or app.config["AGENCY_TIMEZONE"]
+    app.extensions["geocoder"] = geocoder_from_config(app.config)
     csrf.init_app(app)
     _init_login(app)
     _register_blueprints(app)

@@ -45,6 +45,13 @@ ENV_SETTINGS: dict[str, str | None] = {
     "LOGIN_WINDOW_MINUTES": "15",
     "API_TOKEN_MAX_FAILURES_PER_IP": "20",  # refused bearer tokens per address per window
     "TRUSTED_PROXIES": "0",  # reverse proxies in front of the app whose X-Forwarded-* is believed
+    # Addresses: the offline ZIP centre always; a geocoding service only when GEOCODER is set.
+    "GEOCODER": "",  # nominatim or pelias
+    "GEOCODER_URL": "",  # e.g. https://nominatim.example.org (never the public one without its permission)
+    "GEOCODER_USER_AGENT": "",  # identifies the agency to the service (Nominatim's usage policy)
+    "GEOCODER_API_KEY": "",  # Pelias only, if the server wants one
+    "GEOCODER_MIN_DELAY_SECONDS": "1",  # at most one request a second by default
+    "GEOCODER_TIMEOUT_SECONDS": "5",
 }
 
 
@@ -52,6 +59,11 @@ ENV_SETTINGS: dict[str, str | None] = {
 # secret key, an installed protocol) hold health data or secrets: owner only (0600), whatever
 # the umask of the shell that started it. Set at app start and worker start.
 PRIVATE_UMASK = 0o077
+
+
+# Where `flask run` serves by default: what emailed links and calendar UIDs use when
+# PUBLIC_BASE_URL is not set (`run-all` passes the address it actually serves).
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 
 def make_new_files_private() -> None:
@@ -83,6 +95,7 @@ def load_config(instance_path: str) -> dict:
         "BEHIND_HTTPS": env["BEHIND_HTTPS"] == "1",
         **reminder_settings(env),
         **security_settings(env),
+        **geocoder_settings(env),
     }
     if config["BEHIND_HTTPS"]:
         # The browser must never send the session over plain HTTP; the __Host- prefix
@@ -122,6 +135,21 @@ def whole_numbers(env: dict, names) -> dict:
             raise ConfigError(f"{name}={env[name]!r} is not a whole number") from None
         if settings[name] < 0:
             raise ConfigError(f"{name}={env[name]!r} must not be negative")
+    return settings
+
+
+def geocoder_settings(env: dict) -> dict:
+    settings = {name: env[name].strip() for name in ("GEOCODER", "GEOCODER_URL", "GEOCODER_USER_AGENT", "GEOCODER_API_KEY")}
+    for name in ("GEOCODER_MIN_DELAY_SECONDS", "GEOCODER_TIMEOUT_SECONDS"):
+        try:
+            settings[name] = float(env[name])
+        except ValueError:
+            raise ConfigError(f"{name}={env[name]!r} is not a number of seconds") from None
+    kind = settings["GEOCODER"].lower()
+    if kind and kind not in ("nominatim", "pelias"):
+        raise ConfigError(f"GEOCODER={settings['GEOCODER']!r}: choose nominatim or pelias, or leave it empty")
+    if kind and not (settings["GEOCODER_URL"] and settings["GEOCODER_USER_AGENT"]):
+        raise ConfigError("GEOCODER needs GEOCODER_URL and GEOCODER_USER_AGENT (who is asking, for the service)")
     return settings
 
 

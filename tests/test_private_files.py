@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from scheduler.app import create_app
+from scheduler.config import load_config
 from scheduler.notify.channels import Outgoing, channels_from_config
 from scheduler.reminders import worker
 
@@ -46,9 +47,9 @@ def test_the_worker_makes_its_files_private_too(open_umask, tmp_path, monkeypatc
     # Started on its own (not after create_app): the worker sets the umask itself.
     monkeypatch.setattr(worker.BlockingScheduler, "start", lambda self: None)
     monkeypatch.setattr(worker.signal, "signal", lambda *args: None)
-    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}", "SECRET_KEY": "x" * 32,
-              "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "REMINDER_BATCH_SIZE": 5, "REMINDER_LEASE_SECONDS": 60,
-              "REMINDER_MAX_ATTEMPTS": 3}
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    config = load_config(str(tmp_path))  # what `flask reminders run` hands the worker
     worker.run_worker(config, str(tmp_path))
     (tmp_path / "written-after-start").touch()
     assert mode(tmp_path / "written-after-start") == 0o600

@@ -14,7 +14,8 @@ an overlapping visit starts after `start - MAX_VISIT_HOURS` (scheduler/models/vi
 - PostgreSQL: the exclusion constraints of 0003 stay as they are. Their GiST index answers
   `nurse_id = x AND range && r` by descending the tree, whatever the history
   (bench/README.md has the buffers of an insert at each size).
-- Indexes: visits(starts_at), for windows over all nurses (calendar, dashboard); reminders
+- Indexes: visits(starts_at), for windows over all nurses (calendar, dashboard); visits
+  (status, ends_at), for past visits still open (dashboard); reminders
   (patient_id, status, sent_at), for a patient's last messages (portal); therapy orders
   (status, earliest_start) instead of (status), for the active orders in date order.
 - Lab draws: `awaiting_result_since`, set while a done draw has no result, with its index,
@@ -75,6 +76,7 @@ def _drop_overlap_triggers() -> None:
 
 def upgrade() -> None:
     op.create_index("ix_visits_starts", "visits", ["starts_at"])
+    op.create_index("ix_visits_status_ends", "visits", ["status", "ends_at"])
     op.create_index("ix_reminders_patient_status_sent", "reminders", ["patient_id", "status", "sent_at"])
     op.add_column("lab_draws", sa.Column("awaiting_result_since", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_lab_draws_awaiting_result", "lab_draws", ["awaiting_result_since"])
@@ -118,4 +120,5 @@ def downgrade() -> None:
     with op.batch_alter_table("lab_draws") as batch:
         batch.drop_column("awaiting_result_since")
     op.drop_index("ix_reminders_patient_status_sent", "reminders")
+    op.drop_index("ix_visits_status_ends", "visits")
     op.drop_index("ix_visits_starts", "visits")

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from scheduler.booking.availability import local_day_bounds, local_to_utc, working_intervals
+from scheduler.booking.availability import Interval, local_day_bounds, local_to_utc, working_intervals
 from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, conflicts_for
 from scheduler.booking.travel import Point, TravelSettings, travel_min
+
 
 def fmt_local(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %d %b %H:%M} ({zone.key})"
@@ -140,18 +141,68 @@ def propose(
     time_limit_s: float = 1.5,
     workers: int = 2,
 ) -> ReplanResult:
-    """The proposal for `moving`; `nurses` hold their booked visits without the moving ones."""
-    from ortools.sat.python import cp_model  # imported here: pages that never re-plan do not pay for it
+    """The proposal for `moving`; `nurses` hold their booked visits without the moving ones.
 
+    Two rounds, so the model stays small: first every visit on its own day (other nurses);
+    then the visits still without a place may take the other dates they allow, around the
+    first round's placements. Each round gets half the time limit.
+    """
     started = clock.perf_counter()
     if not moving:
         return ReplanResult((), (), "nothing to place", 0, 0, 0)
+    same_day = [replace(v, dates=(v.own_date,)) for v in moving]
+    first = _solve(same_day, nurses, patient_visits, course_days, travel, not_before, time_limit_s / 2, workers)
+    left = [v for v in moving if v.visit_id not in first.chosen and len(v.dates) > 1]
+    rounds = [first]
+    if left:
+        placed = [(o.visit, o.nurse.nurse_id, _at(o.k_low)) for o in first.chosen.values()]
+        booked = {vid: BookedVisit(vid, start, start + timedelta(minutes=v.length_min), v.place, v.patient_id)
+                  for v, _, start in placed for vid in (v.visit_id,)}
+        by_nurse = defaultdict(list)
+        for v, nurse_id, _ in placed:
+            by_nurse[nurse_id].append(booked[v.visit_id])
+        nurses_then = [replace(n, visits=tuple(sorted(n.visits + tuple(by_nurse[n.nurse_id]), key=lambda b: b.starts_at)))
+                       for n in nurses]
+        patients_then = dict(patient_visits)
+        for v, _, _ in placed:
+            patients_then[v.patient_id] = patients_then.get(v.patient_id, ()) + (booked[v.visit_id],)
+        course_then = course_days + tuple(CourseDay(v.order_id, v.day_number, nurse_id, start.astimezone(v.patient_zone).date())
+                                          for v, nurse_id, start in placed)
+        remaining = time_limit_s - (clock.perf_counter() - started)
+        rounds.append(_solve(left, nurses_then, patients_then, course_then, travel, not_before,
+                             max(0.2, remaining), workers))
+    chosen = {vid: o for r in rounds for vid, o in r.chosen.items()}
+    options = {**first.options, **{vid: opts for r in rounds[1:] for vid, opts in r.options.items()}}
+    refusals = {**first.refusals, **{vid: why for r in rounds[1:] for vid, why in r.refusals.items()}}
+    statuses = [r.status for r in rounds]
+    status = next((s for s in statuses if s != "optimal"), "optimal")
+    result = _result(moving, nurses, chosen, options, refusals, course_days, travel, status)
+    return replace(result, wall_ms=round((clock.perf_counter() - started) * 1000),
+                   options=sum(r.n_options for r in rounds),
+                   stats={"rounds": [{"status": r.status, "options": r.n_options, "solver_wall_s": r.solver_wall_s}
+                                     for r in rounds]})
+
+
+@dataclass
+class _Round:
+    chosen: dict
+    options: dict
+    refusals: dict
+    status: str
+    n_options: int
+    solver_wall_s: float
+
+
+def _solve(moving, nurses, patient_visits, course_days, travel, not_before, time_limit_s, workers) -> _Round:
+    from ortools.sat.python import cp_model  # imported here: pages that never re-plan do not pay for it
+
     model = cp_model.CpModel()
     options: dict[int, list[_Option]] = {}
     refusals: dict[int, _Refusals] = {}
+    days = _NurseDays(nurses, travel)
     for visit in moving:
         refusals[visit.visit_id] = _Refusals()
-        options[visit.visit_id] = _options_for(visit, nurses, patient_visits.get(visit.patient_id, ()), travel,
+        options[visit.visit_id] = _options_for(visit, nurses, days, patient_visits.get(visit.patient_id, ()), travel,
                                                not_before, refusals[visit.visit_id])
     all_options = [o for opts in options.values() for o in opts]
     for index, option in enumerate(all_options):
@@ -164,7 +215,7 @@ def propose(
 
     _same_nurse_constraints(model, all_options, travel)
     _patient_constraints(model, moving, options)
-    _capacity_constraints(model, all_options)
+    _capacity_constraints(model, all_options, days)
     _course_order_constraints(model, moving, options, course_days, unplaced)
     changes, max_changes = _nurse_change_terms(model, moving, options, course_days)
     shifts = []
@@ -205,10 +256,27 @@ def propose(
                     chosen[visit.visit_id] = replace(option, k_low=solver.value(option.k), k_high=solver.value(option.k))
     else:
         status = "no solution within the time limit"
-    result = _result(moving, nurses, chosen, options, refusals, course_days, travel, status)
-    return replace(result, wall_ms=round((clock.perf_counter() - started) * 1000), options=len(all_options),
-                   stats={"objective": solver.objective_value if chosen else None,
-                          "solver_wall_s": round(solver.wall_time, 3)})
+    return _Round(chosen, options, refusals, status, len(all_options), round(solver.wall_time, 3))
+
+
+class _NurseDays:
+    """Per nurse and local date, computed once per round: her working stretches, the visits
+    of that day, and the visits near enough (a day either side) to constrain the drive."""
+
+    def __init__(self, nurses: list[NurseContext], travel: TravelSettings):
+        self.cache: dict[tuple[int, date], tuple] = {}
+
+    def get(self, nurse: NurseContext, on: date):
+        key = (nurse.nurse_id, on)
+        if key not in self.cache:
+            bounds = local_day_bounds(on, nurse.zone)
+            near = Interval(bounds.start - timedelta(days=1), bounds.end + timedelta(days=1))
+            self.cache[key] = (
+                working_intervals(on, list(nurse.blocks), nurse.zone, list(nurse.time_off)),
+                sorted((v for v in nurse.visits if bounds.overlaps(v.starts_at, v.ends_at)), key=lambda v: v.starts_at),
+                [v for v in nurse.visits if near.overlaps(v.starts_at, v.ends_at)],
+            )
+        return self.cache[key]
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -225,7 +293,7 @@ def _at(k: int) -> datetime:
 Starts = list[tuple[datetime, datetime]]  # closed ranges of allowed start instants
 
 
-def _options_for(visit: MovingVisit, nurses: list[NurseContext], patient_visits: tuple[BookedVisit, ...],
+def _options_for(visit: MovingVisit, nurses: list[NurseContext], days: _NurseDays, patient_visits: tuple[BookedVisit, ...],
                  travel: TravelSettings, not_before: datetime, refusals: _Refusals) -> list[_Option]:
     found = []
     length = timedelta(minutes=visit.length_min)
@@ -241,28 +309,25 @@ def _options_for(visit: MovingVisit, nurses: list[NurseContext], patient_visits:
             continue
         for nurse in nurses:
             for nurse_date in sorted({starts[0][0].astimezone(nurse.zone).date(), starts[-1][1].astimezone(nurse.zone).date()}):
-                found += _gaps(visit, nurse, nurse_date, on, starts, travel, refusals)
+                found += _gaps(visit, nurse, days.get(nurse, nurse_date), nurse_date, on, starts, travel, refusals)
     return found
 
 
-def _gaps(visit: MovingVisit, nurse: NurseContext, nurse_date: date, on: date, starts: Starts,
+def _gaps(visit: MovingVisit, nurse: NurseContext, day, nurse_date: date, on: date, starts: Starts,
           travel: TravelSettings, refusals: _Refusals) -> list[_Option]:
     """The options of one nurse on one of her dates: one per gap between her booked stops."""
     length = timedelta(minutes=visit.length_min)
-    bounds = local_day_bounds(nurse_date, nurse.zone)
-    works = [(w.start, w.end - length)
-             for w in working_intervals(nurse_date, list(nurse.blocks), nurse.zone, list(nurse.time_off))]
-    allowed = _intersect(starts, works)
+    works, booked_today, near = day
+    allowed = _intersect(starts, [(w.start, w.end - length) for w in works])
     if not allowed:
         refusals.not_working.add(nurse.nurse_id)
         return []
-    booked_today = sorted((v for v in nurse.visits if bounds.overlaps(v.starts_at, v.ends_at)), key=lambda v: v.starts_at)
     if len(booked_today) >= nurse.max_visits_per_day:
         refusals.full.add(nurse.nurse_id)
         return []
-    # Each booked visit (any day: a late one the evening before counts too) forbids the starts
-    # from which the drive to it, or from it, would not fit.
-    for other in nurse.visits:
+    # Each booked visit near that day (a late one the evening before counts too) forbids the
+    # starts from which the drive to it, or from it, would not fit.
+    for other in near:
         to_other = timedelta(minutes=travel_min(visit.place, other.place, travel))
         from_other = timedelta(minutes=travel_min(other.place, visit.place, travel))
         allowed = _cut(allowed, other.starts_at - to_other - length, other.ends_at + from_other)
@@ -336,16 +401,15 @@ def _patient_constraints(model, moving: list[MovingVisit], options: dict[int, li
         ])
 
 
-def _capacity_constraints(model, options: list[_Option]) -> None:
+def _capacity_constraints(model, options: list[_Option], days: _NurseDays) -> None:
     by_nurse_day: dict[tuple[int, date], list[_Option]] = defaultdict(list)
     for option in options:
         by_nurse_day[(option.nurse.nurse_id, option.nurse_date)].append(option)
-    for (_, nurse_date), group in by_nurse_day.items():
+    for group in by_nurse_day.values():
         nurse = group[0].nurse
-        bounds = local_day_bounds(nurse_date, nurse.zone)
-        booked = sum(1 for v in nurse.visits if bounds.overlaps(v.starts_at, v.ends_at))
-        if len({o.visit.visit_id for o in group}) > nurse.max_visits_per_day - booked:
-            model.add(sum(o.x for o in group) <= nurse.max_visits_per_day - booked)
+        room = nurse.max_visits_per_day - len(days.get(nurse, group[0].nurse_date)[1])
+        if len({o.visit.visit_id for o in group}) > room:
+            model.add(sum(o.x for o in group) <= room)
 
 
 def _course_order_constraints(model, moving, options, course_days, unplaced) -> None:

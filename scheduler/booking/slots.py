@@ -61,8 +61,13 @@ def suggest_slots(
             if slot is not None:
                 slots.append(slot)
             day += timedelta(days=1)
-    slots.sort(key=lambda s: (s.starts_at[0].astimezone(request.patient_zone).date(), s.added_travel_min, s.starts_at[0], s.nurse_id))
-    return slots[:limit]
+    return ranked(slots, request)[:limit]
+
+
+def ranked(slots: list[Slot], request: SlotRequest) -> list[Slot]:
+    """The earliest day first, then the least added driving."""
+    return sorted(slots, key=lambda s: (s.starts_at[0].astimezone(request.patient_zone).date(), s.added_travel_min,
+                                        s.starts_at[0], s.nurse_id))
 
 
 # The visits either side of a course that the booking itself checks it against (the

@@ -84,11 +84,13 @@ NUMBER = _DecimalType()
 @click.option("--pump-resolution", type=click.Choice(["1", "0.1"]), help="Pump resolution in mL/hr (default: protocol setting).")
 @click.option("--protocol-file", envvar="PROTOCOL_FILE", type=click.Path(dir_okay=False),
               help="Organisation protocol file replacing the shipped one [env: PROTOCOL_FILE].")
+@click.option("--prescriber-override", "override_reason", default="",
+              help="A prescriber's reason to plan outside the label (population, course total or length).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def plan_command(ctx: click.Context, product_id, indication, weight_kg, dose_g_per_kg, days, height_cm, sex,
                  age_years, weight_policy, at_risk, first_infusion, product_switch, iga_deficient_with_antibodies,
-                 rounding, pump_resolution, protocol_file, as_json) -> None:
+                 rounding, pump_resolution, protocol_file, override_reason, as_json) -> None:
     """Plan an IVIG course: daily dose, vials, rate ramp and visit length."""
     request = PlanRequest(
         product_id=product_id,
@@ -106,6 +108,7 @@ def plan_command(ctx: click.Context, product_id, indication, weight_kg, dose_g_p
         product_switch=product_switch,
         rounding=rounding.strip().lower(),
         pump_resolution_ml_per_hr=pump_resolution,
+        prescriber_override_reason=override_reason,
     )
     try:
         plan = plan_course(load_catalog(protocol_file), request)

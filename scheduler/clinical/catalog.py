@@ -98,6 +98,8 @@ class IndicationRule:
     # The labelled population: the youngest age the indication is labelled for, with the
     # label's own words ("adults", "patients age 15 years and older"). None: not confirmed.
     min_age: Sourced[Population] | None = None
+    # The label lets the second daily dose be withheld after an adequate platelet rise at 24 h.
+    day2_withhold: Sourced[str] | None = None
     note: str | None = None
 
     @property
@@ -214,7 +216,7 @@ _PRODUCT_FIELDS = {
 }
 _INDICATION_FIELDS = {
     "regimens", "initial_rate_mg_per_kg_min", "initial_min", "step_min", "step_increment_mg_per_kg_min",
-    "steps", "max_rate_mg_per_kg_min", "at_risk_max_rate_mg_per_kg_min", "min_age_years", "note",
+    "steps", "max_rate_mg_per_kg_min", "at_risk_max_rate_mg_per_kg_min", "min_age_years", "day2_withhold", "note",
 }
 _IGA_QUALIFIERS = ("average", "at most", "less than")
 
@@ -308,6 +310,7 @@ def _read_indication(product_id: str, indication: str, table: Table) -> Indicati
         at_risk_max_rate_mg_per_kg_min=_sourced(table, "at_risk_max_rate_mg_per_kg_min", lambda t: t.number("value")),
         min_age=_sourced(table, "min_age_years",
                          lambda t: Population(int(t.number("value", whole=True)), t.text("wording")), frozenset({"wording"})),
+        day2_withhold=_sourced(table, "day2_withhold", lambda t: t.text("value")),
         note=table.text("note", required=False),
     )
     _check_rates_consistent(rule, table)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from scheduler.clinical.booked import SCHEMA_VERSION
 from scheduler.clinical.plan import CoursePlan, DayPlan
 
 TENTH = Decimal("0.1")
@@ -20,6 +21,7 @@ HUNDREDTH = Decimal("0.01")
 def plan_to_dict(plan: CoursePlan) -> dict:
     request = plan.request
     return {
+        "schema": SCHEMA_VERSION,  # read back by BookedPlan.from_dict (booked.py)
         "product": plan.product_id,
         "product_name": plan.product_name,
         "indication": plan.indication,

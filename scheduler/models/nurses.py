@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
+from scheduler.models.patients import COORDINATE_SOURCES
 
 
 class Nurse(Base):
@@ -17,6 +18,7 @@ class Nurse(Base):
         CheckConstraint("home_lat BETWEEN -90 AND 90", name="home_lat_range"),
         CheckConstraint("home_lon BETWEEN -180 AND 180", name="home_lon_range"),
         CheckConstraint("max_visits_per_day BETWEEN 1 AND 6", name="max_visits_range"),
+        one_of("home_coordinates_source", COORDINATE_SOURCES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,9 +28,13 @@ class Nurse(Base):
     phone_e164: Mapped[str] = mapped_column(String(20))
     # Working hours are wall-clock times in this zone.
     timezone: Mapped[str] = mapped_column(String(64))
-    home_address: Mapped[str] = mapped_column(String(300))
+    home_address: Mapped[str] = mapped_column(String(300))  # the street line (older rows: the whole address)
+    home_city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    home_state: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    home_postal_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
     home_lat: Mapped[float] = mapped_column(Float)
     home_lon: Mapped[float] = mapped_column(Float)
+    home_coordinates_source: Mapped[str] = mapped_column(String(20), default="entered", server_default="entered")
     max_visits_per_day: Mapped[int] = mapped_column(SmallInteger, default=2)
 
     user = relationship("User")

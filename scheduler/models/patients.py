@@ -31,6 +31,8 @@ from scheduler.models._types import one_of
 SEXES = ("female", "male")
 CHANNELS = ("email", "sms", "both", "none")
 IGA_STATUSES = ("unknown", "normal", "deficient", "deficient_with_antibodies")
+# Where a place's coordinates came from (scheduler/geocoding.py says how each is shown).
+COORDINATE_SOURCES = ("entered", "zip_centre", "geocoder")
 
 
 class Patient(Base):
@@ -39,6 +41,7 @@ class Patient(Base):
         one_of("sex", SEXES),
         one_of("preferred_channel", CHANNELS),
         one_of("iga_status", IGA_STATUSES),
+        one_of("coordinates_source", COORDINATE_SOURCES),
         CheckConstraint("height_cm BETWEEN 40 AND 250", name="height_cm_range"),
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
@@ -56,9 +59,12 @@ class Patient(Base):
 
     address_line: Mapped[str] = mapped_column(String(300))
     city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2), default="", server_default="")
     postal_code: Mapped[str] = mapped_column(String(20))
+    # Typed by nobody in the usual case: placed from the address by a geocoder.
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    coordinates_source: Mapped[str] = mapped_column(String(20), default="entered", server_default="entered")
     timezone: Mapped[str] = mapped_column(String(64))
 
     phone_e164: Mapped[str | None] = mapped_column(String(20))

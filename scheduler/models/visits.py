@@ -31,6 +31,9 @@ class Visit(Base):
         Index("ix_visits_order_day", "order_id", "day_number"),
         # Windows over every nurse (calendar, dashboard); see `overlapping` below.
         Index("ix_visits_starts", "starts_at"),
+        # Past visits still booked or in progress (the dashboard's undocumented visits): the
+        # few open ones, not every visit that ever ended.
+        Index("ix_visits_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

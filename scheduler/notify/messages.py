@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
-from scheduler.clinical.advice import PatientAdvice, shipped_patient_advice
 from scheduler.notify import ics
 from scheduler.notify.sms import split_sms
 
@@ -29,6 +29,16 @@ ARRIVAL_SLACK = timedelta(minutes=15)
 TEST_NAMES = {"platelet_count": "platelet count"}
 VISIT_KINDS = ("visit_eve", "visit_morning", "visit_update", "visit_cancel")
 CANCEL_KINDS = ("visit_cancel", "draw_cancel")
+
+
+class Advice(Protocol):
+    """The patient advice of the organisation's protocol file (scheduler.clinical.advice.PatientAdvice)."""
+
+    hydration: str
+    clothing: str
+    premedication: str
+    sms_preparation: str
+    sms_premedication: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class MessageFacts:
     agency_phone: str
     visit: VisitFacts | None = None
     draw: DrawFacts | None = None
-    advice: PatientAdvice | None = None
+    advice: Advice | None = None  # needed for visit messages; the sender supplies it
     patient_email: str | None = None
     unsubscribe_url: str | None = None
 
@@ -121,8 +131,10 @@ class _Content:
     entry: ics.CalendarEntry | None = None  # without uid domain filled in
 
 
-def _advice(facts: MessageFacts) -> PatientAdvice:
-    return facts.advice or shipped_patient_advice()
+def _advice(facts: MessageFacts) -> Advice:
+    if facts.advice is None:
+        raise ValueError("a visit reminder needs the organisation's patient advice (MessageFacts.advice)")
+    return facts.advice
 
 
 def _cancelled(facts: MessageFacts, what: str, when: str, short_when: str, entry: ics.CalendarEntry) -> _Content:

@@ -10,7 +10,7 @@ its visits and is computed here, never stored, so it cannot drift from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -20,8 +20,8 @@ from scheduler.clinical import plan_to_dict
 from scheduler.models import Patient, Product, TherapyOrder, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
-from scheduler.operations.access import record_change
-from scheduler.operations.orders import OrderInput, check_order_input
+from scheduler.operations.access import STAFF, record_change, require_role
+from scheduler.operations.orders import REASON_LABELS, OrderInput, check_order_input
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.visits import (SchedulingConflict, _check, _flush_or_conflict, _lock_for_booking, _lock_visits,
                                          _series_from, get_order, update_day_travel, visit_changed)
@@ -98,17 +98,25 @@ class OrderRow:
         return min(upcoming, key=lambda v: v.starts_at, default=None)
 
 
+# Open orders are those starting from this long ago: the widest window (14 days) and course
+# (10 days) with a margin. An older order still stored active is history, under "All".
+OPEN_HORIZON = timedelta(days=45)
+
+
 def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None = None, patient: str = "",
-                patient_id: int | None = None, limit: int = 500) -> list[OrderRow]:
+                patient_id: int | None = None, today: date | None = None, limit: int = 200) -> list[OrderRow]:
     """Orders with their state, newest start first, filtered by state, product and the
-    patient's name."""
+    patient's name. Reads at most `limit` orders (the newest), whatever the years behind
+    them; open states only look back OPEN_HORIZON from `today`."""
     query = (select(TherapyOrder).join(Patient, Patient.id == TherapyOrder.patient_id)
              .options(selectinload(TherapyOrder.visits).selectinload(Visit.nurse), selectinload(TherapyOrder.patient))
              .order_by(TherapyOrder.earliest_start.desc(), TherapyOrder.id.desc()))
     # The stored status narrows the query before the state (from the visits) is computed.
     stored = {"discontinued": "cancelled", "completed": "completed"}
     wanted_stored = {stored.get(s, "active") for s in states} | ({"active"} if "completed" in states else set())
-    query = query.where(TherapyOrder.status.in_(wanted_stored))
+    query = query.where(TherapyOrder.status.in_(wanted_stored)).limit(limit)
+    if today is not None and set(states) <= set(OPEN_STATES):
+        query = query.where(TherapyOrder.earliest_start >= today - OPEN_HORIZON)
     if product_id:
         query = query.where(TherapyOrder.product_id == product_id)
     if patient_id is not None:
@@ -122,8 +130,6 @@ def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None 
         state = order_state(order, days)
         if state in states:
             rows.append(OrderRow(order, state, days))
-        if len(rows) >= limit:
-            break
     return rows
 
 
@@ -151,13 +157,16 @@ class EditResult:
 
 
 EDITABLE = ("product_id", "indication", "dose_g_per_kg", "days", "weight_policy", "rounding_g", "premedication",
-            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber")
+            "first_infusion", "product_switch", "earliest_start", "window_days", "prescriber",
+            "prescriber_override_reason", "long_session_reason", "iga_ack_reason", "day2_platelet_threshold",
+            "draw_place")
 
 
 def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, actor, now: datetime) -> EditResult:
     """Change an order and re-plan it. Each booked (not yet started) visit is checked again
     at its time with the new plan's length: those that still hold are kept and carry the
     new plan; the others are cancelled and named, so their days can be booked again."""
+    require_role(actor, STAFF, doing="change therapy orders")
     order = get_order(session, order_id)
     if order.status != "active":
         raise DomainError(f"Order #{order.id} is {_stored_state(order)}; it can no longer be edited.")
@@ -169,9 +178,14 @@ def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, 
         _lock_for_booking(session, booked[0].nurse_id, order.patient_id, also_nurse_ids={v.nurse_id for v in booked})
         booked = _lock_visits(session, booked)
     patient = order.patient
-    changed = {name: getattr(values, name) for name in EDITABLE if getattr(order, name) != getattr(values, name)}
+    wanted = {name: getattr(values, name) for name in EDITABLE}
+    for name in REASON_LABELS:
+        wanted[name] = (wanted[name] or "").strip()
+    changed = {name: value for name, value in wanted.items() if getattr(order, name) != value}
     for name, value in changed.items():
         setattr(order, name, value)
+    if changed.get("iga_ack_reason"):  # who accepted the unknown IgA, as on a new order
+        order.iga_ack_by_id, order.iga_ack_at = getattr(actor, "id", None), now
     zone = ZoneInfo(patient.timezone)
     on = booked[0].starts_at.astimezone(zone).date() if booked else order.earliest_start
     plan = plan_for_order(catalog, order, patient, on=on)  # a hard stop refuses the edit
@@ -193,6 +207,7 @@ def edit_order(session: Session, order_id: int, values: OrderInput, catalog, *, 
             result.must_move.append(MustMove(visit, tuple(c.message for c in exc.conflicts)))
             continue
         visit.ends_at, visit.plan, visit.catalog_version = proposal.ends_at, plan_json, catalog.version
+        visit.needs_replan_reason = ""  # planned again for the patient as he now is
         visit.version += 1
         result.kept.append(visit)
     _flush_or_conflict(session)
@@ -232,6 +247,7 @@ def _stored_state(order: TherapyOrder) -> str:
 def discontinue_order(session: Session, order_id: int, reason: str, *, actor, now: datetime) -> list[Visit]:
     """Stop an order: its visits still ahead are cancelled (and with them their reminders);
     visits under way or done stay as they are."""
+    require_role(actor, STAFF, doing="discontinue therapy orders")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for discontinuing the order.")
@@ -277,6 +293,7 @@ def can_undo_cancel(visit: Visit, *, now: datetime) -> bool:
 def undo_cancel(session: Session, visit_id: int, *, actor, now: datetime) -> Visit:
     """Book a visit cancelled today again at its time, if every booking rule still allows it
     (raises SchedulingConflict naming what took the slot)."""
+    require_role(actor, STAFF, doing="undo a cancellation")
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.clinical import BookedPlan, PlanFormatError
 from scheduler.clinical.remaining import (
     PAUSE, RESUME, SLOW_DOWN, STEP_UP, STOP, PlannedRamp, RateEvent, infused_ml, planned_ramp_from_plan, pump_setting,
 )
@@ -83,10 +84,18 @@ def rate_events(changes: list[RateChange]) -> list[RateEvent]:
     return [RateEvent(c.at, c.kind, Decimal(str(c.rate_ml_per_hr))) for c in changes]
 
 
-def planned_ramp(visit: Visit) -> PlannedRamp:
-    if not visit.plan or not visit.plan.get("days") or len(visit.plan["days"]) < visit.day_number:
+def booked_plan(visit: Visit) -> BookedPlan:
+    try:
+        plan = BookedPlan.from_dict(visit.plan)
+    except PlanFormatError:
+        plan = None
+    if plan is None or plan.day(visit.day_number) is None:
         raise DocumentationError("This visit has no stored plan; ask the coordinator to rebook it.")
-    return planned_ramp_from_plan(visit.plan, visit.day_number)
+    return plan
+
+
+def planned_ramp(visit: Visit) -> PlannedRamp:
+    return planned_ramp_from_plan(booked_plan(visit), visit.day_number)
 
 
 def _local(visit: Visit, at: datetime) -> str:
@@ -126,6 +135,7 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
         raise DocumentationError("The infusion was already started.")
     if visit.status != "booked":
         raise DocumentationError(f"This visit is {visit.status.replace('_', ' ')}.")
+    _refuse_unsafe_start(visit)
     _check_time(visit, started_at, now, "at")
     record = InfusionRecord(visit_id=visit.id, started_at=started_at)
     first_rate = ramp.steps[0].rate_ml_per_hr
@@ -135,6 +145,24 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
     session.flush()
     _audit(session, actor, visit, "infusion_start", now, started_at=started_at.isoformat(), rate_ml_per_hr=first_rate)
     return record
+
+
+def _refuse_unsafe_start(visit: Visit) -> None:
+    """Hard stops re-checked at start against the patient as he now is, whatever path changed him."""
+    if visit.needs_replan_reason:
+        raise DocumentationError(f"Do not start: this visit needs re-planning ({visit.needs_replan_reason}) "
+                                 "Call the coordinator.")
+    order = visit.order
+    if visit.day_number == 2 and order.day2_platelet_threshold is not None and order.day2_decision != "give":
+        raise DocumentationError("Do not start: this order asks for a platelet check before day 2, and the coordinator "
+                                 "has not decided to give day 2 yet. Call the coordinator.")
+    plan, patient = booked_plan(visit), visit.patient
+    if patient.iga_status == "deficient_with_antibodies" and not plan.iga_deficient_with_antibodies:
+        raise DocumentationError("Do not start: the patient is now recorded IgA-deficient with anti-IgA antibodies, "
+                                 "after this plan was made. Call the coordinator.")
+    if patient.at_risk and not plan.at_risk:
+        raise DocumentationError("Do not start: the patient now has a renal, thrombotic or cardiac risk flag that this "
+                                 "plan's rate cap does not account for. Call the coordinator.")
 
 
 def record_vitals(session: Session, visit_id: int, phase: str, taken_at: datetime, values: dict, *, actor,
@@ -247,7 +275,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
     _open_record(session, visit, running=False)
     # Locked on PostgreSQL so two visits taking the last vials of a lot cannot both succeed.
     lot = session.scalar(select(VialLot).where(VialLot.id == lot_id).with_for_update(key_share=True))
-    if lot is None or lot.product_id != visit.plan.get("product"):
+    if lot is None or lot.product_id != booked_plan(visit).product_id:
         raise DocumentationError("Choose a lot of this visit's product.", "lot_id")
     if lot.expiry_date <= visit.starts_at.astimezone(ZoneInfo(visit.patient.timezone)).date():
         raise DocumentationError(f"Lot {lot.lot_number} expired on {lot.expiry_date.isoformat()}; do not use it.", "lot_id")
@@ -257,7 +285,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
         raise DocumentationError(f"Stock shows only {lot.quantity} vial(s) of lot {lot.lot_number}; check the lot number.",
                                  "vials_used")
     waste = Decimal(str(waste_ml or 0))
-    vial_ml = Decimal(str(lot.size_g)) * 1000 / Decimal(str(visit.plan["concentration_mg_per_ml"]))
+    vial_ml = Decimal(str(lot.size_g)) * 1000 / booked_plan(visit).concentration_mg_per_ml
     if waste < 0 or waste > vial_ml * vials_used:
         raise DocumentationError(f"Waste must be between 0 and {vial_ml.normalize()} mL per vial of this lot.", "waste_ml")
     usage = LotUsage(visit_id=visit.id, lot_id=lot.id, vials_used=vials_used, waste_ml=float(waste), recorded_by_id=actor.id)

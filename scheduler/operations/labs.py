@@ -54,13 +54,18 @@ def is_last_of_course(session: Session, visit: Visit) -> bool:
 
 
 def create_follow_up(session: Session, visit: Visit, *, now: datetime) -> list[LabDraw]:
-    """The draws (and their reminders) after the course's last visit; nothing otherwise."""
+    """The draws (and their reminders) after the course's last visit; nothing otherwise.
+    Day 1 of an order asking for a platelet check before day 2 gets that draw instead."""
+    from scheduler.operations.day2 import plan_day2_check
+
+    plan_day2_check(session, visit, now=now)
     if not is_last_of_course(session, visit):
         return []
     patient = session.get(Patient, visit.patient_id)
     zone = ZoneInfo(patient.timezone)
     ended = infusion_end(session, visit)
     offsets = visit.order.lab_follow_up_hours or DEFAULT_LAB_FOLLOW_UP_HOURS
+    # After a withheld day 2, day 1 ends the course: its day-2 draw already is the 24-h draw.
     existing = set(session.scalars(select(LabDraw.offset_hours).where(LabDraw.visit_id == visit.id)))
     draws = [LabDraw(patient_id=patient.id, visit_id=visit.id, offset_hours=int(h), status="scheduled",
                      due_at=timing.lab_draw_due(ended, int(h), zone))

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scheduler.auth.passwords import password_problem
 from scheduler.models import Nurse, User, WorkingHours
 from scheduler.operations import NotFound
 from scheduler.operations.access import record_change
 from scheduler.operations.accounts import create_user, normalise_email
-from scheduler.operations.checks import Checker, require_staff
+from scheduler.geocoding import Address
+from scheduler.operations.addresses import Fields, Stored, place_address
+from scheduler.operations.checks import Checker, InvalidValues, require_staff
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_VISITS_RANGE = (1, 6)
@@ -40,17 +42,52 @@ class NurseValues:
     home_lon: float | None
     max_visits_per_day: int | None
     hours: tuple[tuple[time | None, time | None], ...]
+    # With defaults, so callers written before them still work: a nurse registered with a
+    # one-line address and typed coordinates keeps working.
+    home_city: str = ""
+    home_state: str = ""
+    home_postal_code: str = ""
 
 
-def _clean(c: Checker, values: NurseValues) -> dict:
+HOME = Fields(postal_code="home_postal_code", state="home_state", lat="home_lat", lon="home_lon")
+
+
+def _home(c: Checker, values: NurseValues, geocoder, stored: Nurse | None) -> dict:
+    """Her home's coordinates, placed from the address unless typed; what to correct otherwise."""
+    city = c.text("home_city", values.home_city, label="city", max_len=100, required=False)
+    postal_code = c.text("home_postal_code", values.home_postal_code, label="ZIP code", max_len=20, required=False)
+    out = dict(home_city=city, home_postal_code=postal_code, home_state="", home_lat=values.home_lat,
+               home_lon=values.home_lon, home_coordinates_source="entered")
+    if not postal_code and (values.home_lat is None or values.home_lon is None):
+        c.fail("home_postal_code", "Enter the ZIP code, so her home can be placed (or its latitude and longitude).")
+        return out
+    before = None if stored is None else Stored(
+        Address(stored.home_address, stored.home_city, stored.home_state, stored.home_postal_code),
+        stored.home_lat, stored.home_lon, stored.home_coordinates_source)
+    address = Address(values.home_address or "", city, values.home_state or "", postal_code)
+    try:
+        placed = place_address(address, values.home_lat, values.home_lon, geocoder=geocoder, stored=before, names=HOME)
+    except InvalidValues as exc:
+        for name, message in exc.errors.items():
+            c.fail(name, message)
+        return out
+    return dict(out, home_state=placed.state, home_lat=placed.lat, home_lon=placed.lon,
+                home_coordinates_source=placed.source)
+
+
+def _clean(c: Checker, values: NurseValues, *, geocoder=None, stored: Nurse | None = None) -> dict:
+    home = _home(c, values, geocoder, stored)
+    # None only when the place was refused (said beside its field already): a stand-in keeps the range check quiet.
+    lat, lon = (0.0 if v is None else v for v in (home.pop("home_lat"), home.pop("home_lon")))
     out = dict(
         first_name=c.text("first_name", values.first_name, label="first name", max_len=100),
         last_name=c.text("last_name", values.last_name, label="last name", max_len=100),
         phone_e164=c.phone("phone", values.phone, required=True),
         timezone=c.time_zone("timezone", values.timezone),
         home_address=c.text("home_address", values.home_address, label="home address", max_len=300),
-        home_lat=c.number("home_lat", values.home_lat, label="latitude", low=-90, high=90),
-        home_lon=c.number("home_lon", values.home_lon, label="longitude", low=-180, high=180),
+        **home,
+        home_lat=c.number("home_lat", lat, label="latitude", low=-90, high=90),
+        home_lon=c.number("home_lon", lon, label="longitude", low=-180, high=180),
         max_visits_per_day=c.number("max_visits_per_day", values.max_visits_per_day, label="maximum visits per day",
                                     low=MAX_VISITS_RANGE[0], high=MAX_VISITS_RANGE[1]),
     )
@@ -68,11 +105,12 @@ def _working_hours(values: NurseValues) -> list[WorkingHours]:
 
 
 def create_nurse(session: Session, values: NurseValues, *, email: str, full_name: str, password: str,
-                 actor, now: datetime) -> Nurse:
-    """A nurse and her login (role nurse) with the temporary password the coordinator typed."""
+                 actor, now: datetime, geocoder=None) -> Nurse:
+    """A nurse and her login (role nurse) with the temporary password the coordinator typed;
+    her home placed from its address unless its coordinates were typed."""
     require_staff(actor)
     c = Checker()
-    clean = _clean(c, values)
+    clean = _clean(c, values, geocoder=geocoder)
     email = c.text("email", normalise_email(email or ""), label="email", max_len=254)
     full_name = c.text("full_name", full_name, label="full name", max_len=200)
     problem = password_problem(password or "", email)
@@ -99,14 +137,17 @@ def get_nurse(session: Session, nurse_id: int) -> Nurse:
 
 
 def list_nurses(session: Session) -> list[Nurse]:
-    return list(session.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
+    # Working hours with the list (the page counts them): one query, not one per nurse.
+    return list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours))
+                                .order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
 
 
-def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime) -> Nurse:
+def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime,
+                 geocoder=None) -> Nurse:
     require_staff(actor)
     nurse = get_nurse(session, nurse_id)
     c = Checker()
-    clean = _clean(c, values)
+    clean = _clean(c, values, geocoder=geocoder, stored=nurse)
     c.done()
     changed = sorted(name for name, value in clean.items() if getattr(nurse, name) != value)
     for name in changed:

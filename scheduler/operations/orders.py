@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.models import Patient, Product, TherapyOrder
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
-from scheduler.operations.access import record_change
+from scheduler.operations.access import STAFF, record_change, require_role
 from scheduler.operations.plans import plan_for_order
 
 
@@ -133,8 +133,12 @@ def preview_plan(session: Session, values: OrderInput, catalog):
 def create_order(session: Session, values: OrderInput, catalog, *, actor, now: datetime) -> TherapyOrder:
     """Save an order after planning it: a hard stop (IgA contraindication, a product the
     catalog cannot plan) refuses the order itself, not only its booking."""
+    require_role(actor, STAFF, doing="create therapy orders")
     order = draft_order(session, values)
     plan_for_order(catalog, order, order.patient, on=values.earliest_start)
+    from scheduler.operations.day2 import check_day2_request
+
+    check_day2_request(catalog, order.product_id, order.indication, order.days, order.day2_platelet_threshold)
     order.created_by_id = getattr(actor, "id", None)
     if order.iga_ack_reason:
         order.iga_ack_by_id, order.iga_ack_at = getattr(actor, "id", None), now

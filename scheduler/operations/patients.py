@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from scheduler.models import Patient, PatientWeight
 from scheduler.models.patients import CHANNELS, IGA_STATUSES, SEXES
 from scheduler.operations import DomainError, audit
+from scheduler.geocoding import Address
 from scheduler.operations.access import patient_scope, record_change, require_patient_access
-from scheduler.operations.checks import Checker, require_staff, time_zone_names
+from scheduler.operations.addresses import Placed, Stored, place_address
+from scheduler.operations.checks import Checker, InvalidValues, require_staff, time_zone_names
+from scheduler.operations.replan import recheck_patient_visits
 from scheduler.operations.reminders import replan_patient
 
 # The database's own ranges (see models/patients.py), repeated here to say them clearly.
@@ -65,6 +68,9 @@ class PatientValues:
     notes: str
     # The date of the serum IgA result behind iga_status (issue 14); None while unknown.
     iga_tested_on: date | None = None
+    # Last, with a default, so callers written before the State existed still work; blank is
+    # filled from the ZIP code.
+    state: str = ""
 
 
 def _tenths(value: float | None) -> float | None:
@@ -76,9 +82,26 @@ def _today_in(zone_name: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(zone_name)).date() if zone_name in time_zone_names() else now.date()
 
 
-def _clean(values: PatientValues, now: datetime) -> dict:
+def _placed(values: PatientValues, geocoder, stored: Patient | None) -> tuple[Placed | None, dict[str, str]]:
+    """The coordinates for the typed address, or the errors saying what to correct."""
+    if not (values.postal_code or "").strip() and values.lat is None and values.lon is None:
+        return None, {}  # "Enter the ZIP code" is said beside the field; nothing to place yet
+    address = Address(values.address_line or "", values.city or "", values.state or "", values.postal_code or "")
+    before = None if stored is None else Stored(
+        Address(stored.address_line, stored.city, stored.state, stored.postal_code), stored.lat, stored.lon,
+        stored.coordinates_source)
+    try:
+        return place_address(address, values.lat, values.lon, geocoder=geocoder, stored=before), {}
+    except InvalidValues as exc:
+        return None, exc.errors
+
+
+def _clean(values: PatientValues, now: datetime, *, geocoder=None, stored: Patient | None = None) -> dict:
     """The model's attributes from the entered values, or InvalidValues naming every problem."""
     c = Checker()
+    placed, place_errors = _placed(values, geocoder, stored)
+    for name, message in place_errors.items():
+        c.fail(name, message)
     out = dict(
         first_name=c.text("first_name", values.first_name, label="first name", max_len=100),
         last_name=c.text("last_name", values.last_name, label="last name", max_len=100),
@@ -88,9 +111,11 @@ def _clean(values: PatientValues, now: datetime) -> dict:
                                    high=HEIGHT_CM_RANGE[1], unit=" cm")),
         address_line=c.text("address_line", values.address_line, label="street address", max_len=300),
         city=c.text("city", values.city, label="city", max_len=100),
-        postal_code=c.text("postal_code", values.postal_code, label="postal code", max_len=20),
-        lat=c.number("lat", values.lat, label="latitude", low=-90, high=90),
-        lon=c.number("lon", values.lon, label="longitude", low=-180, high=180),
+        postal_code=c.text("postal_code", values.postal_code, label="ZIP code", max_len=20),
+        state=placed.state if placed else "",
+        lat=c.number("lat", placed.lat if placed else 0.0, label="latitude", low=-90, high=90),
+        lon=c.number("lon", placed.lon if placed else 0.0, label="longitude", low=-180, high=180),
+        coordinates_source=placed.source if placed else "entered",
         timezone=c.time_zone("timezone", values.timezone),
         phone_e164=c.phone("phone", values.phone, required=False),
         email=c.text("email", values.email, label="email", max_len=254, required=False) or None,
@@ -179,10 +204,11 @@ def _apply(patient: Patient, clean: dict, values: PatientValues, now: datetime) 
 
 
 def create_patient(session: Session, values: PatientValues, *, weight_kg: float | None, measured_on: date | None,
-                   actor, now: datetime) -> Patient:
-    """A new patient with a first weight: no plan can be made without one."""
+                   actor, now: datetime, geocoder=None) -> Patient:
+    """A new patient with a first weight: no plan can be made without one. Coordinates left
+    blank are placed from the address by `geocoder` (default: the offline ZIP centre)."""
     require_staff(actor)
-    clean = _clean(values, now)
+    clean = _clean(values, now, geocoder=geocoder)
     _check_weight(weight_kg, measured_on, born=clean["date_of_birth"], today=_today_in(clean["timezone"], now))
     patient = Patient(email_consent_at=None, sms_consent_at=None, created_at=now)
     _apply(patient, clean, values, now)
@@ -199,12 +225,15 @@ REMINDER_FIELDS = {"preferred_channel", "email", "phone_e164", "email_consent_at
                    "quiet_end", "timezone", "morning_reminder"}
 
 
-def update_patient(session: Session, patient_id: int, values: PatientValues, *, actor, now: datetime) -> Patient:
+def update_patient(session: Session, patient_id: int, values: PatientValues, *, actor, now: datetime,
+                   geocoder=None, catalog=None) -> Patient:
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
-    clean = _clean(values, now)
+    clean = _clean(values, now, geocoder=geocoder, stored=patient)
     changed = _apply(patient, clean, values, now)
     session.flush()
+    # Same transaction: booked visits whose stored plan no longer holds are marked (issue 14).
+    recheck_patient_visits(session, patient, catalog, changed=set(changed), actor=actor, now=now)
     if set(changed) & REMINDER_FIELDS:
         # Same transaction: reminders follow the new channel, consent, quiet hours or zone.
         replan_patient(session, patient, now=now)
@@ -226,9 +255,10 @@ def _check_weight(weight_kg: float | None, measured_on: date | None, *, born: da
 
 
 def add_weight(session: Session, patient_id: int, weight_kg: float | None, measured_on: date | None, *,
-               actor, now: datetime) -> PatientWeight:
+               actor, now: datetime, catalog=None) -> PatientWeight:
     """Record a weight. Visits already booked keep the plan stored with them; only plans made
-    from now on use it (see operations/plans.weight_on)."""
+    from now on use it (see operations/plans.weight_on). A booked visit whose dosing weight
+    would move by more than the set percentage is marked "needs re-plan"."""
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     _check_weight(weight_kg, measured_on, born=patient.date_of_birth, today=_today_in(patient.timezone, now))
@@ -246,6 +276,7 @@ def add_weight(session: Session, patient_id: int, weight_kg: float | None, measu
     session.expire(patient, ["weights"])
     record_change(session, actor, object_type="patient_weight", object_id=weight.id, patient_id=patient.id, now=now,
                   action="create")
+    recheck_patient_visits(session, patient, catalog, changed={"weight"}, actor=actor, now=now)
     return weight
 
 

@@ -9,7 +9,7 @@ anything changed since the proposal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.booking.availability import Interval
 from scheduler.booking.replan import CourseDay, Move, MovingVisit, ReplanResult, Unplaced, check_moves, propose
-from scheduler.booking.rules import Conflict
-from scheduler.booking.travel import Point
+from scheduler.booking.rules import BookedVisit, Conflict, NurseContext
+from scheduler.booking.travel import Point, TravelSettings
 from scheduler.models import Nurse, Replan, Visit
 from scheduler.models.visits import ACTIVE_VISIT_STATUSES
 from scheduler.operations import DomainError, NotFound
@@ -73,46 +73,64 @@ def propose_for_absence(session: Session, absence_id: int, *, actor, now: dateti
     return replan
 
 
-def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_limit_s: float,
-              nurses: list[Nurse] | None = None) -> ReplanResult:
-    """Gather what the solver needs for these visits (every nurse's days around them, the
-    patients' other visits, the courses' other days) and run it."""
+@dataclass(frozen=True)
+class ReplanInputs:
+    """What the solver (and the greedy baseline) reads, gathered from the database."""
+
+    moving: list[MovingVisit]
+    nurses: list[NurseContext]
+    patient_visits: dict[int, tuple[BookedVisit, ...]]
+    course_days: tuple[CourseDay, ...]
+    travel: TravelSettings
+
+
+def gather_inputs(session: Session, movable: list[Visit], *, now: datetime) -> ReplanInputs:
+    """Every nurse's days around these visits (their own visits left out), the patients'
+    other visits and the courses' other days."""
     moving = [_moving(v, now) for v in movable]
+    travel = travel_settings(session)
     if not moving:
-        return propose([], [], patient_visits={}, travel=travel_settings(session), not_before=now)
+        return ReplanInputs([], [], {}, (), travel)
     ids = [v.id for v in movable]
     all_dates = [d for m in moving for d in m.dates]
     zone = moving[0].patient_zone
     between = Interval(datetime.combine(min(all_dates) - timedelta(days=1), datetime.min.time(), tzinfo=zone),
                        datetime.combine(max(all_dates) + timedelta(days=2), datetime.min.time(), tzinfo=zone))
-    if nurses is None:
-        nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.absences))
-                                      .execution_options(populate_existing=True)))
+    nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.absences))
+                                  .execution_options(populate_existing=True)))
     contexts = nurse_contexts(session, nurses, between=between, exclude_ids=ids)
-    patient_visits = {pid: tuple(v for _, v in _busy(session, between=between, patient_id=pid, exclude_ids=ids))
-                      for pid in {m.patient_id for m in moving}}
+    patient_visits = _busy_for(session, moving, between, ids)
     course = tuple(
         CourseDay(v.order_id, v.day_number, v.nurse_id, v.starts_at.astimezone(ZoneInfo(v.patient.timezone)).date())
         for v in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
             Visit.order_id.in_({v.order_id for v in movable}), Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.id.not_in(ids)))
     )
-    travel = travel_settings(session)
-    result = propose(moving, contexts, patient_visits=patient_visits, course_days=course, travel=travel,
-                     not_before=now, time_limit_s=time_limit_s)
-    # The booking code checks the proposal once more: a move it refuses is listed, not proposed.
+    return ReplanInputs(moving, contexts, patient_visits, course, travel)
+
+
+def _busy_for(session: Session, moving: list[MovingVisit], between: Interval, ids) -> dict[int, tuple[BookedVisit, ...]]:
+    """Each moving visit's patient's other visits in `between` (the moving ones left out)."""
+    return {pid: tuple(v for _, v in _busy(session, between=between, patient_id=pid, exclude_ids=ids))
+            for pid in {m.patient_id for m in moving}}
+
+
+def solve_for(session: Session, movable: list[Visit], *, now: datetime, time_limit_s: float) -> ReplanResult:
+    """Gather the inputs for these visits, run the solver, and have the booking code check
+    each move once more: a move it refuses is listed as not placed, never proposed."""
+    inputs = gather_inputs(session, movable, now=now)
+    result = propose(inputs.moving, inputs.nurses, patient_visits=inputs.patient_visits, course_days=inputs.course_days,
+                     travel=inputs.travel, not_before=now, time_limit_s=time_limit_s)
+    problems = check_moves(list(result.moves), inputs.moving, inputs.nurses, patient_visits=inputs.patient_visits,
+                           travel=inputs.travel)
     refused = {}
     for move in result.moves:
-        problems = check_moves([move, *(m for m in result.moves if m is not move)], moving, contexts,
-                               patient_visits=patient_visits, travel=travel)
         mine = [p for p in problems if p.startswith(f"visit #{move.visit_id} ")]
         if mine:
             refused[move.visit_id] = mine[0]
     if refused:
-        result = ReplanResult(tuple(m for m in result.moves if m.visit_id not in refused),
-                              result.unplaced + tuple(Unplaced(vid, f"The booking rules refuse the solver's place: {why}")
-                                                      for vid, why in refused.items()),
-                              result.status, result.wall_ms, result.added_drive_min, result.nurse_changes,
-                              result.options, result.stats)
+        result = replace(result, moves=tuple(m for m in result.moves if m.visit_id not in refused),
+                         unplaced=result.unplaced + tuple(Unplaced(vid, f"The booking rules refuse the solver's place: {why}")
+                                                          for vid, why in refused.items()))
     return result
 
 
@@ -189,6 +207,28 @@ def apply_replan(session: Session, replan_id: int, visit_ids: list[int] | None, 
         if visit is None or visit.version != row["version"] or visit.status != "booked":
             raise StaleProposal(f"Visit #{row['visit_id']} changed since the proposal was made; make a new proposal.",
                                 row["visit_id"])
+    if replan.kind == "route":
+        from scheduler.operations.routes import apply_day_order
+
+        if len(chosen) != len(open_rows):
+            raise DomainError("A day's new order is applied whole: apply all rows.")
+        moved = apply_day_order(session, replan.nurse_id, chosen, actor=actor, now=now)
+    else:
+        moved = _move_one_by_one(session, chosen, actor=actor, now=now)
+    for row in chosen:
+        row["applied"] = True
+    result["rows"] = rows
+    replan.result = result
+    if all(r["applied"] for r in rows):
+        replan.status, replan.applied_at = "applied", now
+    session.flush()
+    record_change(session, actor, object_type="replan", object_id=replan.id, patient_id=None, now=now, action="apply",
+                  details={"visit_ids": [v.id for v in moved], "status": replan.status})
+    return moved
+
+
+def _move_one_by_one(session: Session, chosen: list[dict], *, actor, now: datetime) -> list[Visit]:
+    """Each row through the booking operation (reschedule_visit), earliest first."""
     moved = []
     for row in sorted(chosen, key=lambda r: r["to_starts_at"]):
         try:
@@ -201,22 +241,16 @@ def apply_replan(session: Session, replan_id: int, visit_ids: list[int] | None, 
             raise StaleProposal(f"Visit #{row['visit_id']} cannot be moved any more: {exc}", row["visit_id"]) from exc
         if visit.version != row["version"] + 1:  # changed between our read and the booking's lock
             raise StaleProposal(f"Visit #{row['visit_id']} changed while applying; make a new proposal.", row["visit_id"])
-        row["applied"] = True
         moved.append(visit)
-    result["rows"] = rows
-    replan.result = result
-    if all(r["applied"] for r in rows):
-        replan.status, replan.applied_at = "applied", now
-    session.flush()
-    record_change(session, actor, object_type="replan", object_id=replan.id, patient_id=None, now=now, action="apply",
-                  details={"visit_ids": [v.id for v in moved], "status": replan.status})
     return moved
 
 
 def replan_dates(replan: Replan) -> tuple[date, date] | None:
     """The first and last day the proposal touches (for the calendar link beside it)."""
-    moments = [datetime.fromisoformat(r[key]) for r in replan.result["rows"] for key in ("from_starts_at", "to_starts_at")]
-    return (min(moments).date(), max(moments).date()) if moments else None
+    zone = ZoneInfo(replan.nurse.timezone)
+    days = [datetime.fromisoformat(r[key]).astimezone(zone).date()
+            for r in replan.result["rows"] for key in ("from_starts_at", "to_starts_at")]
+    return (min(days), max(days)) if days else None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ Hard stop vs override decisions are written up in docs/clinical-safety.md.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from scheduler.clinical import BookedDay, BookedPlan
 from scheduler.models import Patient, TherapyOrder
 from scheduler.operations import DomainError
 from scheduler.operations.access import record_change
@@ -40,16 +42,16 @@ def require_iga_result(order: TherapyOrder, patient: Patient) -> None:
         "its date on the patient, or a clinician's acknowledgement with a reason on the order.")
 
 
-def too_long_days(plan: dict, max_session_min: int) -> list[dict]:
-    return [day for day in plan["days"] if day["visit_min"] > max_session_min]
+def too_long_days(plan: dict, max_session_min: int) -> list[BookedDay]:
+    return [day for day in BookedPlan.from_dict(plan).days if day.visit_min > max_session_min]
 
 
 def require_session_fits(order: TherapyOrder, plan: dict, max_session_min: int) -> None:
     long_days = too_long_days(plan, max_session_min)
     if not long_days or (order.long_session_reason or "").strip():
         return
-    longest = max(day["visit_min"] for day in long_days)
-    days = ", ".join(str(day["day"]) for day in long_days)
+    longest = max(day.visit_min for day in long_days)
+    days = ", ".join(str(day.day_number) for day in long_days)
     raise NeedsClinicalRecord(
         f"The visit of day {days} lasts {longest / 60:.1f} h, over the {max_session_min / 60:g}-h session limit. "
         "Split the course over more days (a new regimen: a prescriber must confirm it) or record on the order "
@@ -82,3 +84,35 @@ def record_order_reasons(session: Session, order: TherapyOrder, reasons: dict[st
         record_change(session, actor, object_type="order", object_id=order.id, patient_id=order.patient_id, now=now,
                       action="record_reasons", details={name: getattr(order, name) for name in changed})
     return changed
+
+
+def split_order(session: Session, order: TherapyOrder, days: int, catalog, *, actor, now: datetime) -> TherapyOrder:
+    """Spread the same course total over more days, so each day fits the session limit.
+
+    A split is a new regimen (e.g. 1 g/kg x 2 becomes 0.67 g/kg x 3, which no label lists): the
+    prescriber must confirm it, and where it leaves the label booking still asks for the
+    prescriber's override (plan_course). The previous override reason no longer covers the new
+    regimen and is cleared. Only an order with no active visit can be split.
+    """
+    from sqlalchemy import select
+
+    from scheduler.models import Visit
+    from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+    from scheduler.operations.orders import DAYS_RANGE
+
+    require_staff(actor)
+    if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+                      .limit(1)):
+        raise DomainError("The order has booked visits: cancel them before splitting the course.")
+    if not order.days < days <= DAYS_RANGE[1]:
+        raise DomainError(f"Split over more days than now ({order.days}), at most {DAYS_RANGE[1]}.")
+    before = f"{order.dose_g_per_kg:g} g/kg x {order.days} days"
+    # Rounded DOWN to the column's 3 decimals, so the split never adds to the course total.
+    order.dose_g_per_kg = math.floor(order.dose_g_per_kg * order.days / days * 1000) / 1000
+    order.days = days
+    order.prescriber_override_reason = ""
+    session.flush()
+    record_change(session, actor, object_type="order", object_id=order.id, patient_id=order.patient_id, now=now,
+                  action="split", details={"before": before, "after": f"{order.dose_g_per_kg:g} g/kg x {days} days",
+                                           "prescriber_must_confirm": True})
+    return order

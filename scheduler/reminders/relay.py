@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from scheduler.clock import utcnow
 from scheduler.notify.channels import Outgoing, SendError
+from scheduler.clinical.advice import shipped_patient_advice
 from scheduler.notify.ics import uid_domain
 from scheduler.notify.messages import email_message, sms_parts
 from scheduler.notify.tokens import unsubscribe_token
@@ -42,9 +43,7 @@ class RelaySettings:
 
 
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
-    facts = decision.facts
-    if settings.advice_fn is not None:
-        facts = replace(facts, advice=settings.advice_fn())
+    facts = replace(decision.facts, advice=(settings.advice_fn or shipped_patient_advice)())
     if decision.channel == "sms":
         parts = tuple(sms_parts(facts))
         return Outgoing(decision.dedupe_key, decision.to, "", " ".join(parts), sms_parts=parts)

@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.clock import utcnow
-from scheduler.config import make_new_files_private
+from scheduler.config import LOCAL_BASE_URL, make_new_files_private
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.channels import channels_from_config
 from scheduler.operations.catalog import CatalogSource
@@ -42,10 +42,6 @@ def sweep_reminders(sessionmaker, settings: RelaySettings) -> None:
     details = ", ".join(f"{counts[k]} {k}" for k in ("sent", "retry", "failed", "expire", "cancel", "defer", "released")
                         if counts[k])
     log.info("sweep: %d reminder(s) due%s", counts["due"], f" ({details})" if details else "")
-
-
-# Where `flask run` serves by default; `run-all` passes the address it actually serves.
-LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _local_base_url() -> str:

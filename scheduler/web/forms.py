@@ -7,7 +7,8 @@ anything:
 
     from scheduler.web.forms import FlaskForm
 
-The rule: no control character (NUL, escape, backspace, ...) and no lone UTF-16 surrogate in
+The rules: no integer beyond a 32-bit database column (a forged hidden id would otherwise
+overflow the driver: a 500), and no control character (NUL, escape, backspace, ...) and no lone UTF-16 surrogate in
 any field. A line break is allowed only in a text area, and a tab anywhere (pasted from a
 spreadsheet). Such characters are never typed on purpose: they break CSV exports, log lines,
 e-mail headers and PostgreSQL (which refuses NUL in text). The JSON API applies the same rule
@@ -48,9 +49,21 @@ def no_control_characters(form, field) -> None:
                 raise ValidationError(problem)
 
 
+# Every integer column is a 32-bit integer: a larger number typed or forged into any integer
+# field (a hidden id included) is refused here instead of overflowing the database driver.
+MAX_INTEGER = 2**31 - 1
+
+
+def within_database_integers(form, field) -> None:
+    """A field validator; the base class adds it to every field."""
+    if isinstance(field.data, int) and not isinstance(field.data, bool) and abs(field.data) > MAX_INTEGER:
+        raise ValidationError("That number is too large.")
+
+
 class FlaskForm(_FlaskForm):
-    """Flask-WTF's form, refusing control characters in every field."""
+    """Flask-WTF's form, refusing control characters and impossible integers in every field."""
 
     def validate(self, extra_validators=None):
-        extra = {name: [no_control_characters, *(extra_validators or {}).get(name, ())] for name in self._fields}
+        extra = {name: [no_control_characters, within_database_integers, *(extra_validators or {}).get(name, ())]
+                 for name in self._fields}
         return super().validate(extra_validators=extra)

@@ -21,8 +21,15 @@ COMMON_US_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
 )
-COORDINATES_HINT = ("No map service is reachable from here: copy the latitude and longitude from a map app "
-                    "(e.g. 41.8781 and -87.6298). Travel times between visits are estimated from them.")
+COORDINATES_HINT = ("Leave latitude and longitude blank: they are placed from the address (the ZIP code's centre, "
+                    "or the street address when a geocoding service is configured). Type them only to correct the "
+                    "place, e.g. from a map app. Travel times between visits are estimated from them.")
+
+
+def state_choices():
+    from scheduler.geocoding import US_STATES
+
+    return [SelectChoice("", "(from the ZIP code)")] + [SelectChoice(code, code) for code in US_STATES]
 
 
 def in_zone(moment: datetime | None, zone_name: str) -> str:
@@ -30,6 +37,20 @@ def in_zone(moment: datetime | None, zone_name: str) -> str:
     if moment is None:
         return ""
     return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def coordinates_source(source: str) -> str:
+    """Where a place's coordinates came from, in words (a template filter)."""
+    from scheduler.geocoding import SOURCE_LABELS
+
+    return SOURCE_LABELS.get(source, source)
+
+
+def geocoder():
+    """The app's geocoder (scheduler/geocoding.py): a configured service, else the ZIP centre."""
+    from flask import current_app
+
+    return current_app.extensions["geocoder"]
 
 
 def time_zone_choices() -> list[SelectChoice]:

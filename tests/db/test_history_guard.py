@@ -35,10 +35,10 @@ TEN_YEARS = Size("guard_10y", nurses=3, patients=40, months_past=120)
 # A deeper b-tree costs a few instructions per lookup; a scan of the years costs ~10x.
 ALLOWED_GROWTH = 1.25
 INSTRUCTIONS_PER_TICK = 10
-# Pages that show more at ten years, and so may read more: the patient's page lists all of
-# her platelet draws and charts their trend since her first infusion. Her history, not the
-# agency's: ten times her draws, never ten times the agency's.
-SHOWS_THE_WHOLE_HISTORY = {"GET /portal/ (the patient's page)"}
+# Pages that show more at ten years, and so may read more: the patient's own page and her
+# summary list all of her platelet draws and chart their trend since her first infusion.
+# Her history, not the agency's: ten times her draws, never ten times the agency's.
+SHOWS_THE_WHOLE_HISTORY = {"GET /portal/ (the patient's page)", "GET /patients/<id> (a patient's summary)"}
 
 
 def steps_per_measurement(directory, size: Size) -> dict[str, int]:

@@ -82,7 +82,7 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     if new_day.weekday() >= 5:
         new_day += timedelta(days=7 - new_day.weekday())
     page.get_by_label("New date").fill(new_day.isoformat())
-    page.get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="Move", exact=True).click()
     assert "Moved 1 visit(s)" in page.locator(".flash").first.inner_text()
     context.close()
 
@@ -101,8 +101,8 @@ def test_patient_cannot_open_another_patients_page(browser, live_server):
 # The main pages of each person, checked with axe-core at desktop and phone widths.
 MAIN_PAGES = {
     "coordinator@demo.example": ["/dashboard/", "/calendar/", "/orders/", "/patients/", "/nurses/"],
-    "ana.ruiz@demo.example": ["/rounds/"],
-    "maria.lopez@demo.example": ["/portal/"],
+    "ana.ruiz@demo.example": ["/rounds/", "/account/calendar"],
+    "maria.lopez@demo.example": ["/portal/", "/account/calendar"],
 }
 
 
@@ -235,86 +235,4 @@ def test_nurse_cannot_open_another_nurses_visit(browser, live_server):
     context.close()
 
 
-def _maria_after_a_course_that_ended_20_hours_ago(live_server):
-    """Maria (demo patient with a login) with a completed course: the follow-up draws and
-    their reminders come from the same operation a completed visit runs. The first draw's
-    reminder is then made due now, standing in for the hours of waiting."""
-    from datetime import datetime, timezone
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import update
-    from sqlalchemy.orm import Session
-
-    from scheduler.models import LabDraw, Reminder, User
-    from scheduler.operations.labs import create_follow_up
-    from tests.factories import make_nurse, make_order, make_product
-
-    def as_utc(moment):  # SQLite hands back naive UTC
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-    now = datetime.now(timezone.utc)
-    with Session(live_server.engine()) as session:
-        maria = session.scalar(select(Patient).join(User, User.id == Patient.user_id)
-                               .where(User.email == "maria.lopez@demo.example"))
-        # Her quiet hours moved away from this moment, whatever hour CI runs at: a reminder
-        # due in quiet hours is (rightly) held back until they end.
-        local_now = now.astimezone(ZoneInfo(maria.timezone))
-        maria.quiet_start = (local_now + timedelta(hours=6)).time().replace(second=0, microsecond=0)
-        maria.quiet_end = (local_now + timedelta(hours=7)).time().replace(second=0, microsecond=0)
-        order = make_order(session, patient=maria, product=make_product(session), days=1, earliest_start=now.date())
-        nurse_id = make_nurse(session, first_name="Journey").id  # her own: no demo visit in the way
-        # About 20 hours ago, moved back by whole hours past any of Maria's demo visits: which
-        # of them lie behind "now" depends on the hour CI runs at.
-        taken = session.execute(select(Visit.starts_at, Visit.ends_at).where(
-            Visit.patient_id == maria.id, Visit.status != "cancelled")).all()
-        ended = now - timedelta(hours=20)
-        while any(as_utc(s) < ended and as_utc(e) > ended - timedelta(hours=4) for s, e in taken):
-            ended -= timedelta(hours=1)
-        visit = Visit(order_id=order.id, patient_id=maria.id, nurse_id=nurse_id, day_number=1, status="completed",
-                      starts_at=ended - timedelta(hours=4), ends_at=ended, catalog_version="journey", plan={})
-        session.add(visit)
-        session.flush()
-        draws = create_follow_up(session, visit, now=now)
-        first = min(draws, key=lambda d: d.due_at)
-        session.execute(update(Reminder).where(Reminder.lab_draw_id == first.id).values(due_at=now, next_attempt_at=now))
-        session.commit()
-        assert session.scalar(select(LabDraw.id).where(LabDraw.id == first.id))
-        return maria.id, [d.id for d in sorted(draws, key=lambda d: d.due_at)]
-
-
-def test_patient_gets_the_reminder_confirms_a_draw_and_changes_quiet_hours(browser, live_server):
-    import time as clock
-
-    from scheduler.models import LabDraw
-
-    patient_id, draw_ids = _maria_after_a_course_that_ended_20_hours_ago(live_server)
-    context, page = new_page(browser, live_server, viewport=PHONE)
-    log_in(page, "maria.lopez@demo.example")
-    page.goto("/portal/")
-    expect(page.get_by_role("heading", name="Upcoming visits")).to_be_visible()
-    expect(page.get_by_role("heading", name="Blood tests to do")).to_be_visible()
-    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids)
-    screenshot(page, "patient-portal-phone")
-
-    # The worker (a real process) sends the due reminder to the local SMTP server.
-    deadline = clock.monotonic() + 60
-    while not any("maria.lopez@demo.example" in m.rcpt_tos for m in live_server.mailbox.messages):
-        assert clock.monotonic() < deadline, "no reminder email reached the SMTP server in 60 s"
-        clock.sleep(0.5)
-    email = next(m for m in live_server.mailbox.messages if "maria.lopez@demo.example" in m.rcpt_tos)
-    assert b"blood" in email.content.lower()
-
-    page.get_by_role("button", name="Blood drawn").first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids) - 1
-
-    page.get_by_label("No messages from").fill("22:00")
-    page.get_by_label("until", exact=True).fill("07:30")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
-    with live_server.engine().connect() as conn:
-        quiet = conn.execute(select(Patient.quiet_start, Patient.quiet_end).where(Patient.id == patient_id)).one()
-        statuses = dict(conn.execute(select(LabDraw.id, LabDraw.status).where(LabDraw.id.in_(draw_ids))).all())
-    assert (quiet.quiet_start.strftime("%H:%M"), quiet.quiet_end.strftime("%H:%M")) == ("22:00", "07:30")
-    assert statuses[draw_ids[0]] == "done"
-    context.close()
+# The patient's portal journey on a phone: tests/e2e/test_patient_portal.py.

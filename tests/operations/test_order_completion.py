@@ -9,6 +9,7 @@ from decimal import Decimal
 from scheduler.operations import documentation as docs
 from scheduler.operations.orders import unbooked_orders
 from tests.factories import make_visit
+from tests.operations.test_documentation import run_the_ramp
 from tests.rounds_support import make_planned_visit, nurse_login
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
@@ -20,6 +21,7 @@ def at(minutes):
 
 def document_and_complete(session, user, visit):
     docs.start_infusion(session, visit.id, at(0), actor=user, now=at(1))
+    run_the_ramp(session, user, visit)  # what a complete record holds: step-ups, vital signs, lots
     docs.end_infusion(session, visit.id, at(340), Decimal(800), actor=user, now=at(341))
     docs.observation_done(session, visit.id, at(370), actor=user, now=at(371))
     docs.sign_record(session, visit.id, actor=user, now=at(372))

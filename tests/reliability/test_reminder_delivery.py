@@ -96,6 +96,7 @@ def test_after_3_hours_down_what_is_useful_goes_out_once_and_the_rest_expires(se
     visit_changed(session, lab_visit, "completed", now=booked_at)
     session.commit()
     assert session.scalar(select(func.count()).select_from(LabDraw)) == 1
+    session.rollback()  # SQLite: end the read, whose BEGIN IMMEDIATE would hold up the worker's start
     with SmtpRecorder() as smtp, SmsRecorder() as sms:
         run_worker_until_settled(session, worker_env(database_url, smtp=smtp, sms=sms), tmp_path)
         email_keys, sms_keys = smtp.counts(), sms.counts()

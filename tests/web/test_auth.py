@@ -102,7 +102,7 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     # link its signed token (tests/web/test_reminder_pages.py): callers have no login.
     # The API's OpenAPI document describes the API and holds no data.
     # The nurse's re-authentication after idle saves nothing before the password is checked;
-    # the offline worker of the nurse's pages is code only.
-    # A calendar feed answers only to its secret token in the URL (tests/web/test_calendar_feeds.py).
+    # the offline worker of the nurse's pages is code only. A calendar feed is reached by its
+    # own revocable token (tests/web/test_calendar_feeds.py).
     assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi", "rounds.resume",
                       "rounds.service_worker", "feeds.feed_ics"}

@@ -77,7 +77,7 @@ def test_a_patients_feed_lists_his_visits_and_draws_with_etag_and_cache_control(
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     found = events(response.data)
     home_visit = found["Home visit: nurse Nora"]
-    assert str(home_visit["UID"]) == f"visit-{visit.id}@127.0.0.1"
+    assert str(home_visit["UID"]) == f"visit-{visit.id}@localhost"
     assert home_visit.decoded("DTSTART") == VISIT_START and "77 Secretlane" in str(home_visit["LOCATION"])
     assert "5 h 00 min" in str(home_visit["DESCRIPTION"]) and "64 oz" in str(home_visit["DESCRIPTION"])
     draw = found["Blood test (platelet count) at home"]

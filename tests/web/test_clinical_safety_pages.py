@@ -95,3 +95,67 @@ def test_api_refuses_an_early_step_up_without_a_reason_like_the_pages(client, se
     refused = api.post(path, json=early)
     assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
     assert api.post(path, json={**early, "reason": "prescriber's order: faster climb"}).status_code == 201
+
+
+def test_replan_that_cannot_be_done_says_why_and_changes_nothing(client, session, coordinator):
+    from datetime import datetime, time
+
+    from tests.factories import make_visit
+    from tests.web.test_orders_and_booking_pages import CHICAGO
+
+    visit = make_visit(session, order=make_order(session, product=make_product(session)),
+                       starts_at=datetime.combine(next_monday(), time(8), tzinfo=CHICAGO),
+                       needs_replan_reason="The rate cap is now 3.3 mg/kg/min.")
+    visit.patient.iga_status = "deficient_with_antibodies"  # Octagam 10 % can no longer be planned for him
+    visit_id = visit.id
+    session.commit()
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "Visits needing re-plan" in page and "The rate cap is now 3.3 mg/kg/min." in page
+    response = client.post(f"/visits/{visit_id}/replan")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Cannot re-plan" in body and "Needs re-plan:" in body
+
+
+def test_day2_decision_page_shows_the_result_and_keeps_a_missing_reason(client, session, coordinator):
+    from datetime import datetime, time, timedelta
+
+    from scheduler.models import LabDraw, LabResult
+    from tests.factories import make_visit
+    from tests.web.test_orders_and_booking_pages import CHICAGO
+
+    order = make_order(session, product=make_product(session, product_id="gamunex_c"), day2_platelet_threshold=50)
+    start = datetime.combine(next_monday(), time(8), tzinfo=CHICAGO)
+    day1 = make_visit(session, order=order, starts_at=start, status="completed")
+    make_visit(session, order=order, nurse=day1.nurse, starts_at=start + timedelta(days=1), day_number=2)
+    draw = LabDraw(patient_id=order.patient_id, visit_id=day1.id, test="platelet_day2", offset_hours=24,
+                   due_at=start, status="done", done_at=start)
+    session.add(draw)
+    session.flush()
+    session.add(LabResult(lab_draw_id=draw.id, value=64, resulted_at=start, entered_by_id=day1.nurse.user_id))
+    order_id = order.id
+    session.commit()
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "64.0 x10^9/L" in page or "64 x10^9/L" in page
+    assert "at or above the threshold of 50: the label allows withholding day 2" in page
+    refused = client.post(f"/orders/{order_id}/day2", data={"decision": "withhold", "reason": ""})
+    assert refused.status_code == 422 and "Give the reason for the decision." in refused.get_data(as_text=True)
+    assert client.post(f"/orders/{order_id}/day2", data={"decision": "withhold", "reason": "Dr Who: withhold"}
+                       ).status_code == 302
+    assert "day 2 withheld" in client.get(f"/orders/{order_id}").get_data(as_text=True)
+
+
+def test_a_too_long_course_is_split_and_the_page_says_a_prescriber_must_confirm(client, session, coordinator):
+    # Gammaplex 5 % at 130 kg, at risk: a day at 1 g/kg is over 6 h.
+    patient = make_patient(session, weight_kg=130, risk_cardiac=True)
+    order = make_order(session, patient=patient, product=make_product(session, product_id="gammaplex_5",
+                                                                       sizes_g=(2.5, 5, 10, 20)))
+    order_id = order.id
+    session.commit()
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "A day is longer than the session limit" in page and "a prescriber must confirm it" in page
+    response = client.post(f"/orders/{order_id}/split", data={"days": "3"}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Course split: 0.666 g/kg x 3 days" in body  # rounded down: the total never grows and "a prescriber must confirm it" in body
+    # 3 days is longer than Gammaplex 5 %'s labelled regimen: the plan now asks for the prescriber's override.
+    assert "Needs a prescriber&#39;s override" in body or "Needs a prescriber's override" in body

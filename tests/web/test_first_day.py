@@ -36,7 +36,8 @@ def _log_in(client, email):
 
 def nurse_form(**overrides):
     data = dict(first_name="Ana", last_name="Ruiz", phone="(773) 555-0142", timezone="America/Chicago",
-                home_address="1 Main St, Chicago, IL", home_lat="41.88", home_lon="-87.63", max_visits_per_day="2",
+                home_address="1 Main St", home_city="Chicago", home_state="IL", home_postal_code="60601",
+                home_lat="", home_lon="", max_visits_per_day="2",
                 email="ana@agency.example", full_name="Ana Ruiz", password="temporary password 1")
     for day in range(5):
         data.update({f"start_{day}": "07:00", f"end_{day}": "19:00"})
@@ -46,10 +47,11 @@ def nurse_form(**overrides):
 
 def patient_form(**overrides):
     data = dict(first_name="Maria", last_name="Lopez", date_of_birth="1968-03-14", sex="female", height_cm="162",
-                address_line="2100 N Clark St", city="Chicago", postal_code="60614", lat="41.92", lon="-87.64",
+                address_line="2100 N Clark St", city="Chicago", state="IL", postal_code="60614", lat="", lon="",
                 timezone="America/Chicago", phone="(312) 555-0199", email="maria@example.org",
                 preferred_channel="email", email_consent="y", quiet_start="21:00", quiet_end="08:00",
-                iga_status="normal", allergies="", notes="", weight_kg="70", measured_on="2026-11-16")
+                iga_status="normal", iga_tested_on="2026-11-02", allergies="", notes="", weight_kg="70",
+                measured_on="2026-11-16")
     data.update(overrides)
     return data
 
@@ -107,10 +109,11 @@ def test_fresh_database_registers_orders_and_books_through_the_api(app, client, 
     assert "octagam_10" in {p["id"] for p in products["items"]}
 
     body = {key: value for key, value in patient_form().items() if key not in ("weight_kg", "lat", "lon", "height_cm")}
-    body.update(height_cm=162, lat=41.92, lon=-87.64, weight_kg=70, email_consent=True)
+    body.update(height_cm=162, weight_kg=70, email_consent=True)  # no coordinates: placed from the ZIP code
     response = client.post("/api/v1/patients", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
     patient_id = response.get_json()["id"]
+    assert response.get_json()["coordinates_source"] == "zip_centre"
 
     response = client.post("/api/v1/orders", headers=headers, json=dict(
         patient_id=patient_id, product_id="octagam_10", indication="itp", dose_g_per_kg=1, days=2,

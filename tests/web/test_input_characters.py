@@ -14,8 +14,8 @@ from scheduler.clock import utcnow
 from scheduler.models import Reaction
 from scheduler.web.forms import FlaskForm, forbidden_character
 from tests.rounds_support import make_planned_visit, nurse_login
-from tests.factories import PASSWORD
-from tests.web.pages import error_beside
+from tests.factories import PASSWORD, make_nurse
+from tests.web.pages import error_beside, logged_in_client
 
 
 def _subclasses(cls):
@@ -64,3 +64,11 @@ def test_the_reaction_form_refuses_a_nul_and_keeps_what_was_typed(app, session):
     assert "slowed the pump\nthen resumed" in page  # nothing typed is lost
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Reaction)) == 0
+
+
+def test_an_integer_no_database_column_can_hold_is_refused_in_every_form(app, session):
+    # Found by the form fuzzer: a forged hidden absence id of 2**63 overflowed SQLite (a 500).
+    nurse_id = make_nurse(session).id
+    client = logged_in_client(app, session, "coordinator")
+    response = client.post(f"/nurses/{nurse_id}/absences/remove", data={"absence_id": str(2**63)})
+    assert response.status_code == 302  # "Nothing was removed", back to the nurse's page

@@ -96,6 +96,8 @@ def test_absence_is_added_in_her_zone_refused_when_backwards_and_removed(coordin
     session.commit()
     page = coordinator_client.get(f"/nurses/{nurse.id}").get_data(as_text=True)
     assert "2026-12-24 08:00 EST" in page and "Family" in page
+    # A forged id too large for the column is "nothing named", never a database error.
+    assert coordinator_client.post(f"{url}/remove", data={"absence_id": "99999999999999999999"}).status_code == 302
     assert coordinator_client.post(f"{url}/remove", data={"absence_id": str(off.id)}).status_code == 302
     assert session.scalars(select(Absence)).all() == []
 

@@ -60,6 +60,7 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
                                          window_days=4)
     cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
     stopped = make_order(session, patient=other, status="cancelled", discontinue_reason="Switched to SCIG")
+    ancient = make_order(session, patient=other, earliest_start=date(2024, 1, 8))  # never booked, long lapsed
     session.commit()
 
     body = client.get("/orders/").get_data(as_text=True)
@@ -67,6 +68,9 @@ def test_orders_list_shows_every_state_and_filters_by_state_product_and_patient(
         assert f'href="/orders/{order.id}"' in body
     assert "To book" in body and "Partly booked" in body and "Octagam 10%" in body
     assert f'href="/orders/{stopped.id}"' not in body  # the default list is the open orders
+    assert f'href="/orders/{ancient.id}"' not in body  # history is not read for the open list
+    assert f'href="/orders/{ancient.id}"' in client.get("/orders/?state=all").get_data(as_text=True)
+    assert f"/orders/{ancient.id}/book" not in client.get("/dashboard/").get_data(as_text=True)
     assert f"/orders/{partly.id}/book?days=2" in body  # the cancelled day, one click from booking again
 
     only_partly = client.get("/orders/?state=partly_booked").get_data(as_text=True)
@@ -136,10 +140,12 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     order, (day1, day2) = booked_course(session, nurse, patient)  # 1 g/kg: 08:00-11:46 both days
     # Ana's next patient on Tuesday at noon: a longer day 2 no longer fits before it.
     make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 8, 12, 0, tzinfo=CHICAGO))
+    day1.needs_replan_reason = "Weight changed since booking."  # editing the order re-plans it
     session.commit()
     assert 'value="2026-12-07"' in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)  # prefilled
 
-    response = client.post(f"/orders/{order.id}/edit", data=order_form(order, dose_g_per_kg="2"))
+    response = client.post(f"/orders/{order.id}/edit", data=order_form(
+        order, dose_g_per_kg="2", prescriber_override_reason="Dr. Who: refractory ITP, 2 g/kg per day"))
     assert response.status_code == 302
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "1 booked visit(s) kept with the new plan" in page
@@ -148,7 +154,7 @@ def test_editing_an_order_keeps_the_visits_that_still_fit_and_names_those_that_m
     session.expire_all()
     day1, day2 = session.get(Visit, day1.id), session.get(Visit, day2.id)
     assert day1.status == "booked" and day1.ends_at.astimezone(CHICAGO).time() == time(13, 10)
-    assert day1.plan["dose_g_per_kg"] == 2
+    assert day1.plan["dose_g_per_kg"] == 2 and day1.needs_replan_reason == ""
     assert day2.status == "cancelled"
     assert session.get(TherapyOrder, order.id).dose_g_per_kg == 2.0
     assert f"/orders/{order.id}/book?days=2" in page
@@ -213,6 +219,10 @@ def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, se
     assert api.get("/orders?state=booked").get_json()["items"] == []
     assert api.get("/orders?state=nonsense").status_code == 422
 
+    slots = api.get(f"/orders/{order.id}/slots?days=2").get_json()["items"]
+    assert slots and all(len(s["starts_at"]) == 1 for s in slots)  # one visit: day 2 only
+    assert api.get(f"/orders/{order.id}/slots?days=x").status_code == 422
+    assert api.get(f"/orders/{order.id}/slots?days=9").status_code == 422
     start = datetime(2026, 12, 8, 9, 0, tzinfo=CHICAGO).isoformat()
     refused = api.post("/visits", json={"order_id": order.id, "nurse_id": nurse.id, "start": start, "days": [1]})
     assert refused.status_code == 422 and "already booked for day(s) 1" in refused.get_json()["error"]["message"]
@@ -228,7 +238,7 @@ def test_api_lists_course_days_books_one_day_and_filters_orders_by_state(api, se
 def test_conflicts_and_warnings_read_as_sentences_with_the_code_as_tooltip(client, session, staff):
     _, nurse, patient = staff
     blocker = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 7, 9, 0, tzinfo=CHICAGO))
-    order = make_order(session, patient=patient, earliest_start=MONDAY, dose_g_per_kg=2.0)
+    order = make_order(session, patient=patient, earliest_start=MONDAY)
     session.commit()
     response = client.post(f"/orders/{order.id}/book", data={
         "nurse_id": nurse.id, "start_date": "2026-12-07", "start_time": "08:00"})
@@ -239,7 +249,7 @@ def test_conflicts_and_warnings_read_as_sentences_with_the_code_as_tooltip(clien
     assert f"visit #{blocker.id}" in body
     assert "<code>" not in body
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert 'title="dose_above_label"' in page and "Dose above the label:" in page
+    assert 'title="excipient"' in page and "Excipient:" in page
     assert ">octagam_10<" not in page and "Octagam 10%" in page
 
 
@@ -260,6 +270,7 @@ def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_it
     fresh = make_order(session, patient=make_patient(session, last_name="Quist"), earliest_start=MONDAY)
     yesterday = make_visit(session, nurse=nurse, starts_at=datetime(2026, 11, 30, 8, 0, tzinfo=CHICAGO))
     later_today = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 1, 13, 0, tzinfo=CHICAGO))
+    session.get(Visit, order.visits[0].id).needs_replan_reason = "Weight changed by more than 10% since booking."
     session.commit()
     body = client.get("/dashboard/").get_data(as_text=True)
     assert f'href="/orders/{order.id}/book?days=2"' in body and "cancelled: day 2" in body
@@ -267,6 +278,9 @@ def test_dashboard_lists_days_to_book_and_undocumented_visits_each_linking_to_it
     assert "Past visits not documented <small>(1)</small>" in body
     assert f'href="/visits/{yesterday.id}"' in body and "never started" in body
     assert f'href="/visits/{later_today.id}">' not in body.split("Past visits not documented")[1]
+    assert "Visits needing re-plan <small>(1)</small>" in body
+    assert f'href="/visits/{order.visits[0].id}"' in body.split("Visits needing re-plan")[1]  # its one-action re-plan
+    assert "Weight changed by more" in body
 
 
 def test_cancel_asks_for_confirmation_and_can_be_undone_the_same_day_while_the_slot_is_free(client, session, staff):
@@ -345,3 +359,58 @@ def test_suggestions_say_why_the_earlier_days_of_the_window_were_not_offered(cli
     assert "Fri 4 Dec: no nurse free on all 2 days of the course from that day." in body  # day 2 a Saturday
     assert "Sun 6 Dec: no nurse works that day." in body
     assert "Mon 7 Dec:" not in body and "Mon 07 Dec" in body  # the first day offered
+
+
+def test_week_calendar_is_a_time_grid_with_lanes_lengths_drives_today_and_cancelled(client, session, staff):
+    _, nurse, patient = staff
+    east = make_patient(session, first_name="Eve", last_name="Stone", timezone="America/New_York")
+    long_one = make_visit(session, nurse=nurse, starts_at=datetime(2026, 12, 1, 7, 0, tzinfo=CHICAGO),
+                          duration=timedelta(hours=6), travel_before_min=30, travel_after_min=15)
+    short_one = make_visit(session, order=make_order(session, patient=east), nurse=nurse,
+                           starts_at=datetime(2026, 12, 2, 9, 0, tzinfo=CHICAGO), duration=timedelta(hours=2))
+    cancelled = make_visit(session, order=make_order(session, patient=patient), nurse=nurse,
+                           starts_at=datetime(2026, 12, 3, 9, 0, tzinfo=CHICAGO), status="cancelled",
+                           cancel_reason="Patient away")
+    session.commit()
+    body = client.get("/calendar/").get_data(as_text=True)  # the week of today, Tue 1 Dec
+    assert "Times in America/Chicago" in body
+    rects = dict(re.findall(r'href="/visits/(\d+)".*?<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="26"',
+                            body, flags=re.S))
+    assert float(rects[str(long_one.id)]) == 3 * float(rects[str(short_one.id)])  # 6 h vs 2 h: blocks sized by length
+    assert 'width="32.0" height="14" class="drive"' in body  # 30 min drive before, shaded
+    today = body.split('class="timegrid-day today"')[1].split("</section>")[0]
+    assert "Tuesday 01 December" in today and "Today" in today and 'class="now-line"' in today
+    assert f'href="/visits/{cancelled.id}" class="block block-cancelled"' in body and 'class="strike"' in body
+    assert "cancelled: Patient away" in body
+    assert "patient&#39;s time Wed 2 Dec 10:00–12:00 EST, America/New_York" in body  # both zones
+    assert "Stone, E. · Octagam 10% (patient 10:00 EST)" in body
+    only_east = client.get("/calendar/?zone=America/New_York").get_data(as_text=True)
+    assert f'href="/visits/{short_one.id}"' in only_east and f'href="/visits/{long_one.id}"' not in only_east
+    assert client.get("/calendar/?zone=Mars/Base").status_code == 200
+
+
+def test_patient_page_shows_orders_visits_reminders_and_portal_status(client, session, staff):
+    _, nurse, patient = staff
+    order, (day1, day2) = booked_course(session, nurse, patient)
+    cancel_visit(session, day2.id, "Patient away", actor=None, now=NOW)
+    past = make_visit(session, order=make_order(session, patient=patient, earliest_start=date(2026, 11, 23)), nurse=nurse,
+                      starts_at=datetime(2026, 11, 23, 8, 0, tzinfo=CHICAGO), status="completed")
+    session.add(Reminder(kind="visit_eve", channel="email", patient_id=patient.id, visit_id=past.id, status="sent",
+                         due_at=datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc), dedupe_key="old-eve",
+                         expires_at=datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc),
+                         sent_at=datetime(2026, 11, 22, 23, 1, tzinfo=timezone.utc)))
+    session.commit()
+    body = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    care = body.split('<section id="care">')[1].split("</section>")[0]
+    assert f'href="/orders/{order.id}"' in care and "Partly booked" in care and "Octagam 10%" in care
+    upcoming, rest = care.split("<h2>Upcoming visits</h2>")[1].split("<h2>Past visits</h2>")
+    assert f'href="/visits/{day1.id}"' in upcoming and "cancelled: Patient away" in upcoming
+    assert f'href="/visits/{past.id}"' in rest.split("<h2>Reminders</h2>")[0]
+    assert "Visit tomorrow by email, due 2026-12-06" in care  # day 1's eve reminder, in the patient's zone
+    assert "sent 2026-11-22 17:01 CST" in care
+    assert "No portal account" in care
+
+    portal = make_user(session, role="patient", email="maria@example.org")
+    session.get(type(patient), patient.id).user_id = portal.id
+    session.commit()
+    assert "never signed in" in client.get(f"/patients/{patient.id}").get_data(as_text=True)

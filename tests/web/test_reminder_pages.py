@@ -163,13 +163,15 @@ def test_the_admin_outbox_shows_console_messages(client, session, app, tmp_path)
 def test_messages_carry_local_time_hydration_and_phone_but_no_drug_or_diagnosis():
     from zoneinfo import ZoneInfo
 
+    from scheduler.clinical.advice import shipped_patient_advice
     from scheduler.notify.messages import MessageFacts, VisitFacts, email_message, sms_text
 
     start = datetime(2027, 3, 14, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     visit = VisitFacts(visit_id=1, starts_at=start, ends_at=start + timedelta(hours=5), nurse_first_name="Ana",
                        address="2 Elm St, Chicago 60601", version=1, premedication=True)
     facts = MessageFacts(kind="visit_eve", zone="America/New_York", patient_first_name="Maria", agency_name="Agency",
-                         agency_phone="+13125550100", visit=visit, unsubscribe_url="https://x/unsubscribe/t")
+                         agency_phone="+13125550100", visit=visit, unsubscribe_url="https://x/unsubscribe/t",
+                         advice=shipped_patient_advice())
     message = email_message(facts, stamp=start - timedelta(days=1))
     assert "between 08:45 and 09:15 (EDT)" in message.text and "until about 14:00 (EDT)" in message.text
     assert "08:45-09:15 EDT" in sms_text(facts)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from scheduler.clinical import load_catalog
 from scheduler.models import Absence, Replan, Visit
 from scheduler.operations.visits import reschedule_visit
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.replan_support import MONDAY, NOW, book_sick_morning, local
 from tests.web.api_support import make_token
 from tests.web.pages import logged_in_client
@@ -126,3 +126,29 @@ def test_api_absence_without_visits_has_no_replan(client, session, morning):
                                  "kind": "training"})
     assert response.status_code == 201 and response.get_json()["replan_id"] is None
     assert session.scalars(select(Absence)).one().kind == "training"
+
+
+def test_her_day_as_a_route_with_map_links_and_optimise(coordinator_client, session, morning):
+    # Ana's Monday: Lopez at 07:00, Novak at 13:00 (no sick call in this test).
+    page = coordinator_client.get(f"/nurses/{morning.ana.id}/route?date=2026-11-23").get_data(as_text=True)
+    assert "her day as a route" in page and "2026-11-23 07:00 CST" in page and "Lopez" in page
+    assert "https://www.openstreetmap.org/?mlat=41.94000&amp;mlon=-87.64000" in page and 'href="geo:41.94000,-87.64000"' in page
+    assert "drive " in page and "Driving that day" in page
+    # Two stops out and back: every order drives the same, so there is nothing to propose.
+    response = coordinator_client.post(f"/nurses/{morning.ana.id}/route", data={"date": "2026-11-23"})
+    assert response.status_code == 302 and "route?date=2026-11-23" in response.headers["Location"]
+    page = coordinator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "already in the shortest order" in page
+    bad = coordinator_client.get(f"/nurses/{morning.ana.id}/route?date=not-a-date")
+    assert bad.status_code in (200, 400) and bad.status_code != 500
+
+
+def test_a_nurse_reads_her_own_route_only_and_cannot_reorder_it(app, session, morning):
+    client = app.test_client()
+    email = morning.ana.user.email
+    session.commit()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    page = client.get(f"/nurses/{morning.ana.id}/route?date=2026-11-23").get_data(as_text=True)
+    assert "Lopez" in page and "Optimise this day" not in page and f"/rounds/visits/{morning.visits[0].id}" in page
+    assert client.get(f"/nurses/{morning.ben.id}/route?date=2026-11-23").status_code == 404
+    assert client.post(f"/nurses/{morning.ana.id}/route", data={"date": "2026-11-23"}).status_code in (403, 404)

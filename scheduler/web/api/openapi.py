@@ -68,6 +68,8 @@ SCHEMAS = {
         "iga_deficient_with_antibodies": BOOLEAN, "first_infusion": BOOLEAN, "product_switch": BOOLEAN,
         "rounding": {"type": "string", "maxLength": 10, "description": "'exact', or round the daily dose to N grams"},
         "pump_resolution_ml_per_hr": {"enum": ["1", "0.1"]},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000,
+                                       "description": "Needed to plan outside the label (population, course total or length)"},
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,
@@ -156,8 +158,8 @@ SCHEMAS = {
 TIME = {"type": ["string", "null"], "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
 PATIENT_FIELDS = {
     "first_name": STRING, "last_name": STRING, "date_of_birth": DATE, "sex": STRING, "height_cm": NUMBER,
-    "address_line": STRING, "city": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER, "timezone": STRING,
-    "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
+    "address_line": STRING, "city": STRING, "state": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER,
+    "timezone": STRING, "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
     "quiet_start": TIME, "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
     "iga_tested_on": {"type": ["string", "null"], "format": "date"},
     "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING, "notes": STRING,
@@ -167,8 +169,10 @@ SCHEMAS.update({
                            "city": STRING}),
     "Patient": obj({
         "id": INTEGER, "first_name": STRING, "last_name": STRING, "date_of_birth": DATE, "sex": STRING,
-        "height_cm": {"type": ["number", "null"]}, "address_line": STRING, "city": STRING, "postal_code": STRING,
-        "lat": NUMBER, "lon": NUMBER, "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
+        "height_cm": {"type": ["number", "null"]}, "address_line": STRING, "city": STRING, "state": STRING,
+        "postal_code": STRING, "lat": NUMBER, "lon": NUMBER,
+        "coordinates_source": {"enum": ["entered", "zip_centre", "geocoder"]}, "coordinates_source_label": STRING,
+        "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
         "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN, "quiet_start": TIME,
         "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
         "iga_tested_on": {"type": ["string", "null"], "format": "date"}, "risk_renal": BOOLEAN,
@@ -179,7 +183,9 @@ SCHEMAS.update({
     "PatientCreate": {**obj({**PATIENT_FIELDS, "weight_kg": NUMBER, "measured_on": DATE},
                             required=["first_name", "last_name", "date_of_birth", "weight_kg", "measured_on"],
                             extra=False),
-                      "description": "The operation checks every value and names each bad field (422)."},
+                      "description": "The operation checks every value and names each bad field (422). "
+                                     "Leave lat and lon out to have the address placed (ZIP centre offline, or the "
+                                     "configured geocoding service); the answer says where they came from."},
     "PatientPatch": obj(PATIENT_FIELDS, required=[], extra=False),
     "VisitEvent": obj({
         "type": {"enum": ["start", "vitals", "rate_change", "end"]}, "at": DATETIME,
@@ -262,7 +268,10 @@ PATHS = {
     "/orders/{order_id}/slots": {"get": operation(
         "Booking suggestions for the order's course", "200", paged(ref("Slot")), "401 403 404 422",
         parameters=[path_id("order_id"), {"name": "from", "in": "query", "schema": DATETIME},
-                    {"name": "to", "in": "query", "schema": DATETIME}, *PAGE_PARAMETERS])},
+                    {"name": "to", "in": "query", "schema": DATETIME},
+                    {"name": "days", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"},
+                     "description": "Only these days of the course, e.g. 2 or 2,3 (default: the days still open)"},
+                    *PAGE_PARAMETERS])},
     "/visits": {"post": operation("Book every day of an order's course with one nurse", "201", ref("Visits"),
                                   "400 401 403 404 409 415 422", body="VisitCreate", parameters=[IDEMPOTENCY_KEY])},
     "/visits/{visit_id}": {"patch": operation("Reschedule a visit (or it and the rest of its course)", "200",

@@ -21,8 +21,8 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.serialize import course_day_json, order_json, slot_json, visit_json
 from scheduler.web.helpers import catalog
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 # Suggestions are ranked; past the first few dozen they are no better than booking by hand.
 MAX_SUGGESTIONS = 50
 
@@ -96,8 +96,9 @@ def orders():
     args.done()
     page, per_page = paging()
     session, now = get_session(), utcnow()
+    # The newest orders up to the page asked for (states are computed from the visits).
     rows = list_orders(session, states=(state,) if state else tuple(ORDER_STATES), product_id=product_id,
-                       patient_id=patient_id, limit=10**6)
+                       patient_id=patient_id, limit=page * per_page + 1)
     shown = rows[(page - 1) * per_page: page * per_page]
     record_list_read(session, current_user, object_type="order_list", patient_ids=[r.order.patient_id for r in shown],
                      now=now, details={"api": "orders"})
@@ -110,16 +111,25 @@ def orders():
 @allow(*STAFF)
 def order_slots(order_id: int):
     """Booking suggestions within the order's window, optionally only those whose first
-    visit starts in [from, to)."""
+    visit starts in [from, to); with `days=2` (or 2,3) for only those days of the course
+    (default: the days still open)."""
     args = Fields.query()
     start, end = args.moment("from"), args.moment("to")
+    days_text = args.text("days", default=None, max_length=40)
+    days = None
+    if days_text is not None:
+        parts = days_text.split(",")
+        if not all(p.strip().isdigit() and len(p.strip()) < 4 for p in parts):
+            args.errors["days"] = "Day numbers of the course separated by commas, e.g. 2 or 2,3."
+        else:
+            days = [int(p) for p in parts]
     args.done()
     page, per_page = paging()
     session, now = get_session(), utcnow()
     order = get_order(session, order_id)
     read_patient(session, current_user, order.patient_id, now=now, details={"api": f"slots of order {order.id}"})
     slots = [
-        s for s in suggest_for_order(session, order.id, catalog(), now=now, limit=MAX_SUGGESTIONS)
+        s for s in suggest_for_order(session, order.id, catalog(), now=now, limit=MAX_SUGGESTIONS, days=days)
         if (start is None or s.starts_at[0] >= start) and (end is None or s.starts_at[0] < end)
     ]
     session.commit()

@@ -17,9 +17,11 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.errors import ApiError
 from scheduler.web.api.serialize import patient_json, patient_summary_json
+from scheduler.operations.access import STAFF
+from scheduler.web.formtools import geocoder
+from scheduler.web.helpers import catalog
 
-STAFF = ("admin", "coordinator")
-TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "postal_code", "timezone", "phone", "email",
+TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "state", "postal_code", "timezone", "phone", "email",
                "preferred_channel", "iga_status", "allergies", "notes")
 FLAGS = ("email_consent", "sms_consent", "risk_renal", "risk_thrombotic", "risk_cardiac")
 NUMBERS = ("height_cm", "lat", "lon")
@@ -92,7 +94,7 @@ def create_patient_api():
 
     def create():
         patient = create_patient(get_session(), values, weight_kg=float(weight), measured_on=measured_on,
-                                 actor=current_user, now=utcnow())
+                                 actor=current_user, now=utcnow(), geocoder=geocoder())
         return 201, patient_json(patient)
 
     return idempotent(create)
@@ -118,7 +120,8 @@ def update_patient_api(patient_id: int):
         raise ApiError(422, "Weights are added, not changed.", fields={"weight_kg": "Not a patient field."})
     values = replace(PatientValues(**_current(stored)), **_values(f, _current(stored)))
     f.done()
-    updated = update_patient(session, patient_id, values, actor=current_user, now=now)
+    updated = update_patient(session, patient_id, values, actor=current_user, now=now, geocoder=geocoder(),
+                             catalog=catalog())
     body = patient_json(updated)
     session.commit()
     return jsonify(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 
 from scheduler.clock import utcnow
@@ -20,8 +20,8 @@ from scheduler.web.api.common import ID, MAX_ID, Fields, created, idempotent, is
 from scheduler.web.api.serialize import visit_json
 from scheduler.web.database import get_session
 from scheduler.web.replans.absence_views import time_limit_s
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 
 
 def absence_json(absence) -> dict:
@@ -71,6 +71,8 @@ def propose_replan(absence_id: int):
     """A fresh proposal for the absence's open visits (e.g. after a 409 on apply)."""
     session, now = get_session(), utcnow()
     get_absence(session, absence_id)
+    if request.get_data(cache=True):  # no body is needed; one that is sent must still be sound JSON
+        Fields.body().done()
     replan = propose_for_absence(session, absence_id, actor=current_user, now=now, time_limit_s=time_limit_s())
     return created(_read(session, replan, now))
 

@@ -15,8 +15,8 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, iso
 from scheduler.web.api.serialize import visit_card_json, visit_json
 from scheduler.web.helpers import catalog
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 SCOPES = ("one", "rest")
 
 

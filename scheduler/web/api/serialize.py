@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from scheduler.clinical.remaining import clock
+from scheduler.geocoding import SOURCE_LABELS
 from scheduler.web.api.common import iso
 
 
@@ -27,9 +28,12 @@ def patient_json(patient) -> dict:
         "height_cm": patient.height_cm,
         "address_line": patient.address_line,
         "city": patient.city,
+        "state": patient.state,
         "postal_code": patient.postal_code,
         "lat": patient.lat,
         "lon": patient.lon,
+        "coordinates_source": patient.coordinates_source,
+        "coordinates_source_label": SOURCE_LABELS.get(patient.coordinates_source, patient.coordinates_source),
         "timezone": patient.timezone,
         "phone_e164": patient.phone_e164,
         "email": patient.email,

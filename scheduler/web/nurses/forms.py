@@ -15,13 +15,14 @@ from wtforms import (
     SubmitField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from scheduler.auth.passwords import MIN_PASSWORD_LENGTH
 from scheduler.models import Nurse
 from scheduler.operations.nurses import WEEKDAYS, NurseValues
-from scheduler.web.formtools import time_zone_field
+from scheduler.web.converters import MAX_DB_ID
+from scheduler.web.formtools import state_choices, time_zone_field
 from scheduler.web.helpers import choices
 
 REQUIRED = [InputRequired(message="This field is required.")]
@@ -33,9 +34,12 @@ class NurseForm(FlaskForm):
     last_name = StringField("Last name", validators=REQUIRED)
     phone = StringField("Phone", validators=REQUIRED)
     timezone = time_zone_field()
-    home_address = StringField("Home address (start and end of her day)", validators=REQUIRED)
-    home_lat = FloatField("Home latitude", validators=REQUIRED)
-    home_lon = FloatField("Home longitude", validators=REQUIRED)
+    home_address = StringField("Home street address (start and end of her day)", validators=REQUIRED)
+    home_city = StringField("City", validators=[Optional()])
+    home_state = SelectField("State", choices=state_choices(), validate_choice=False)
+    home_postal_code = StringField("ZIP code", validators=[Optional()])
+    home_lat = FloatField("Home latitude (optional)", validators=[Optional()])
+    home_lon = FloatField("Home longitude (optional)", validators=[Optional()])
     max_visits_per_day = IntegerField("Maximum visits per day", validators=REQUIRED)
     submit = SubmitField("Save nurse")
 
@@ -44,6 +48,8 @@ class NurseForm(FlaskForm):
             first_name=self.first_name.data, last_name=self.last_name.data, phone=self.phone.data,
             timezone=self.timezone.data, home_address=self.home_address.data, home_lat=self.home_lat.data,
             home_lon=self.home_lon.data, max_visits_per_day=self.max_visits_per_day.data,
+            home_city=self.home_city.data or "", home_state=self.home_state.data or "",
+            home_postal_code=self.home_postal_code.data or "",
             hours=tuple((self[f"start_{d}"].data, self[f"end_{d}"].data) for d in range(len(WEEKDAYS))),
         )
 
@@ -54,7 +60,8 @@ class NurseForm(FlaskForm):
     @staticmethod
     def data_of(nurse: Nurse) -> dict:
         data = {name: getattr(nurse, name) for name in
-                ("first_name", "last_name", "timezone", "home_address", "home_lat", "home_lon", "max_visits_per_day")}
+                ("first_name", "last_name", "timezone", "home_address", "home_city", "home_state", "home_postal_code",
+                 "home_lat", "home_lon", "max_visits_per_day")}
         data["phone"] = nurse.phone_e164
         for block in nurse.working_hours:
             data[f"start_{block.weekday}"] = block.start_time
@@ -88,5 +95,6 @@ class AbsenceForm(FlaskForm):
 
 
 class RemoveAbsenceForm(FlaskForm):
-    absence_id = IntegerField(widget=HiddenInput(), validators=REQUIRED)
+    # Bounded like every id in a URL: a forged huge number is "nothing named", not a database error.
+    absence_id = IntegerField(widget=HiddenInput(), validators=[*REQUIRED, NumberRange(min=1, max=MAX_DB_ID)])
     submit = SubmitField("Remove")

@@ -12,14 +12,15 @@ from scheduler.web.database import get_session
 from scheduler.operations.absences import remove_absence
 from scheduler.operations.nurses import create_nurse, get_nurse, list_nurses, update_nurse
 from scheduler.web.access import allow
-from scheduler.web.formtools import COORDINATES_HINT, in_zone, run_operation
+from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
 from scheduler.web.nurses.forms import AbsenceForm, NewNurseForm, NurseForm, RemoveAbsenceForm
 from scheduler.web.replans.absence_views import record_absence_from_form
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("nurses", __name__, url_prefix="/nurses")
 bp.add_app_template_filter(in_zone, "in_zone")
+bp.add_app_template_filter(coordinates_source, "coordinates_source")
 
-STAFF = ("coordinator", "admin")
 # A new nurse's usual week until the coordinator says otherwise: weekdays, 8 to 5.
 DEFAULT_WEEK = {**{f"start_{d}": time(8) for d in range(5)}, **{f"end_{d}": time(17) for d in range(5)}}
 
@@ -39,7 +40,7 @@ def create():
     if form.validate_on_submit():
         nurse = run_operation(db, form, lambda: create_nurse(
             db, form.values(), email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-            actor=current_user, now=utcnow()))
+            actor=current_user, now=utcnow(), geocoder=geocoder()))
         if nurse is not None:
             db.commit()
             flash(f"Nurse registered. She logs in as {nurse.user.email} with the temporary password.")
@@ -53,7 +54,7 @@ def edit(nurse_id: int):
     db = get_session()
     form = NurseForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: update_nurse(
-            db, nurse_id, form.values(), actor=current_user, now=utcnow())) is not None:
+            db, nurse_id, form.values(), actor=current_user, now=utcnow(), geocoder=geocoder())) is not None:
         db.commit()
         flash("Nurse saved.")
         return redirect(url_for("nurses.edit", nurse_id=nurse_id))

@@ -29,6 +29,7 @@ class OrderForm(FlaskForm):
     earliest_start = DateField("Start date", validators=[InputRequired(message="Enter the start date.")])
     window_days = IntegerField("Allowed window (± days)", default=4, validators=[InputRequired(), NumberRange(min=0, max=14)])
     prescriber = StringField("Prescriber", validators=[Length(max=200)])
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
     prescriber_override_reason = TextAreaField(
         "Prescriber's override (outside the label)", validators=[Length(max=1000)],
         description="Only when the prescriber orders outside the label (age, daily dose, course total or length): "
@@ -43,6 +44,7 @@ class OrderForm(FlaskForm):
         "Platelet check before day 2: threshold (x10^9/L)", validators=[Optional(), NumberRange(min=1, max=1000)],
         description="Leave empty for no check. Gamunex-C and Privigen ITP labels allow withholding day 2 "
                     "after an adequate platelet rise at 24 hours.")
+    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
 
 
 class OrderReasonsForm(FlaskForm):
@@ -51,7 +53,23 @@ class OrderReasonsForm(FlaskForm):
     prescriber_override_reason = OrderForm.prescriber_override_reason
     iga_ack_reason = OrderForm.iga_ack_reason
     long_session_reason = OrderForm.long_session_reason
-    draw_place = SelectField("Follow-up blood tests", choices=DRAW_PLACES, default="lab")
+    draw_place = OrderForm.draw_place
+
+
+class SplitForm(FlaskForm):
+    """Spread the course over more days so each visit fits the session limit (issue 14)."""
+
+    days = IntegerField("Split over (days)", validators=[InputRequired(message="Enter the number of days."),
+                                                         NumberRange(min=2, max=10)])
+
+
+class Day2Form(FlaskForm):
+    """Give or withhold day 2 after the platelet check (issue 14)."""
+
+    decision = SelectField("Day 2", choices=choices([("give", "Give day 2"), ("withhold", "Withhold day 2 (cancel it)")]),
+                           default="give")
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason for the decision."),
+                                                 Length(max=1000)])
 
 
 class BookForm(FlaskForm):
@@ -68,6 +86,10 @@ class BookForm(FlaskForm):
 class RescheduleForm(BookForm):
     scope = SelectField("Move", choices=SCOPES, default="one")
     start_date = DateField("New date", validators=[InputRequired(message="Enter the new date.")])
+
+
+class ReplanForm(FlaskForm):
+    """One action: re-plan the course from the patient as he now is (issue 14)."""
 
 
 class CancelForm(FlaskForm):

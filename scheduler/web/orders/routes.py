@@ -20,12 +20,14 @@ from scheduler.operations.courses import (DAY_STATES, OPEN_STATES, ORDER_STATES,
                                           list_orders, order_row)
 from scheduler.operations.orders import OrderInput, create_order, preview_plan
 from scheduler.operations.plans import current_plan
-from scheduler.operations.safety import record_order_reasons
+from scheduler.operations.day2 import day2_status, decide_day2
+from scheduler.operations.safety import record_order_reasons, split_order
 from scheduler.operations.visits import SchedulingConflict, book_series, check_days, get_order, open_days, order_suggestions
 from scheduler.web.access import allow
-from scheduler.web.helpers import NonexistentLocalTime, choices, nurse_choices, catalog, checked_local_datetime
-from scheduler.web.orders.forms import BookForm, DiscontinueForm, OrderForm, OrderReasonsForm
+from scheduler.web.helpers import NonexistentLocalTime, agency_zone, choices, nurse_choices, catalog, checked_local_datetime
+from scheduler.web.orders.forms import BookForm, Day2Form, DiscontinueForm, OrderForm, OrderReasonsForm, SplitForm
 from scheduler.web.converters import id_arg
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 # Codes (conflicts, plan warnings, hard stops) in words on every page; the code is the tooltip.
@@ -37,7 +39,6 @@ def product_name(product_id: str) -> str:
     """A product's name from the catalog (the id only if the catalog no longer has it)."""
     product = catalog().products.get(product_id)
     return product.name if product else product_id
-STAFF = ("coordinator", "admin")
 
 
 def product_choices(indication: str) -> list[tuple[str, str]]:
@@ -51,6 +52,7 @@ def product_choices(indication: str) -> list[tuple[str, str]]:
     return choices
 
 
+ORDERS_READ = 200  # the newest orders the list reads, whatever the years behind them
 STATE_FILTERS = {"open": ("Open orders", OPEN_STATES), **{k: (v, (k,)) for k, v in ORDER_STATES.items()},
                  "all": ("All orders", tuple(ORDER_STATES))}
 
@@ -71,7 +73,10 @@ def index():
         notes.append("That product is not in the catalog; showing every product.")
         product = ""
     patient = request.args.get("patient", "")[:100]
-    rows = list_orders(db, states=STATE_FILTERS[state][1], product_id=product or None, patient=patient)
+    rows = list_orders(db, states=STATE_FILTERS[state][1], product_id=product or None, patient=patient,
+                       today=now.astimezone(agency_zone()).date(), limit=ORDERS_READ)
+    if len(rows) >= ORDERS_READ:
+        notes.append(f"Only the {ORDERS_READ} newest orders are listed; narrow the list with the filters.")
     record_list_read(db, current_user, object_type="order_list", patient_ids=[r.order.patient_id for r in rows], now=now)
     db.commit()
     return render_template("orders/index.html", rows=rows, notes=notes, state=state, product=product, patient=patient,
@@ -162,7 +167,7 @@ def show(order_id: int):
     return _render_show(db, order, patient)
 
 
-def _render_show(db, order, patient, *, discontinue=None, reasons=None, status=200):
+def _render_show(db, order, patient, *, discontinue=None, reasons=None, day2=None, status=200):
     visits = list(db.scalars(select(Visit).where(Visit.order_id == order.id).order_by(Visit.starts_at)))
     plan, hard_stop = _current_plan(order, patient, visits)
     row = order_row(order)
@@ -171,7 +176,53 @@ def _render_show(db, order, patient, *, discontinue=None, reasons=None, status=2
     return render_template("orders/show.html", order=order, patient=patient, visits=visits, plan=plan,
                            hard_stop=hard_stop, zone=ZoneInfo(patient.timezone), row=row, states=ORDER_STATES,
                            day_states=DAY_STATES, discontinue=discontinue or DiscontinueForm(formdata=None),
-                           reasons=reasons), status
+                           reasons=reasons, day2=day2_status(db, order), day2_form=day2 or Day2Form(formdata=None),
+                           split_form=SplitForm(formdata=None, days=order.days + 1)), status
+
+
+@bp.route("/<int:order_id>/split", methods=["POST"])
+@allow(*STAFF)
+def split(order_id: int):
+    """Split a course whose days are too long; the prescriber must confirm the new regimen."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = SplitForm()
+    if form.validate():
+        try:
+            split_order(db, order, form.days.data, catalog(), actor=current_user, now=now)
+            db.commit()
+            flash(f"Course split: {order.dose_g_per_kg:g} g/kg x {order.days} days. This is a new regimen: a prescriber "
+                  "must confirm it before the visits happen (and record an override if it is outside the label).")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    order = _order_or_404(db, order_id)
+    return _render_show(db, order, _read_patient(db, order.patient_id, now, page=f"order {order.id}"), status=422)
+
+
+@bp.route("/<int:order_id>/day2", methods=["POST"])
+@allow(*STAFF)
+def day2(order_id: int):
+    """Give or withhold day 2 after the platelet check, with a reason (audited)."""
+    db, now = get_session(), utcnow()
+    order = _order_or_404(db, order_id)
+    form = Day2Form()
+    if form.validate():
+        try:
+            decide_day2(db, order.id, form.decision.data, form.reason.data, actor=current_user, now=now)
+            db.commit()
+            flash("Day 2 withheld: its visit and reminders are cancelled." if form.decision.data == "withhold"
+                  else "Day 2 will be given.")
+            return redirect(url_for("orders.show", order_id=order.id))
+        except DomainError as exc:
+            db.rollback()
+            form.form_errors.append(str(exc))
+    order = _order_or_404(db, order_id)
+    return _render_show(db, order, _read_patient(db, order.patient_id, now, page=f"order {order.id}"), day2=form,
+                        status=422)
 
 
 @bp.route("/<int:order_id>/reasons", methods=["POST"])

@@ -23,7 +23,7 @@ from wtforms.validators import Email, InputRequired, Optional
 
 from scheduler.models import Patient
 from scheduler.operations.patients import PatientValues
-from scheduler.web.formtools import time_zone_field
+from scheduler.web.formtools import state_choices, time_zone_field
 from scheduler.web.helpers import choices
 
 REQUIRED = [InputRequired(message="This field is required.")]
@@ -44,9 +44,10 @@ class PatientForm(FlaskForm):
 
     address_line = StringField("Street address", validators=REQUIRED)
     city = StringField("City", validators=REQUIRED)
-    postal_code = StringField("Postal code", validators=REQUIRED)
-    lat = FloatField("Latitude", validators=REQUIRED)
-    lon = FloatField("Longitude", validators=REQUIRED)
+    state = SelectField("State", choices=state_choices(), validate_choice=False)
+    postal_code = StringField("ZIP code", validators=REQUIRED)
+    lat = FloatField("Latitude (optional)", validators=[Optional()])
+    lon = FloatField("Longitude (optional)", validators=[Optional()])
     timezone = time_zone_field()
 
     phone = StringField("Phone", validators=[Optional()])

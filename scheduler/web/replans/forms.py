@@ -3,10 +3,10 @@ rows of a proposal to apply."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
+from scheduler.web.forms import FlaskForm
 from scheduler.web.nurses.forms import AbsenceForm
 
 
@@ -30,3 +30,7 @@ class ApplyForm(FlaskForm):
 
 class ProposeForm(FlaskForm):
     submit = SubmitField("Propose a re-plan")
+
+
+class OptimiseForm(FlaskForm):
+    submit = SubmitField("Optimise this day")

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from scheduler.clock import utcnow
 from scheduler.operations.absences import affected_visits, describe, get_absence
-from scheduler.operations.access import record_list_read
+from scheduler.operations import AccessDenied
+from scheduler.operations.access import record_list_read, require_nurse_access
+from scheduler.operations.routes import directions_link, map_link, propose_route, route_day
 from scheduler.operations.replans import (
     apply_replan, days_with_proposal, get_replan, patient_ids_of, propose_for_absence, replan_dates, replan_rows,
 )
 from scheduler.web.access import allow
 from scheduler.web.database import get_session
 from scheduler.web.formtools import in_zone, run_operation
-from scheduler.web.helpers import agency_zone, choices, nurses_by_name
+from scheduler.web.helpers import agency_zone, choices, nurses_by_name, parse_date_arg
 from scheduler.web.replans.absence_views import record_absence_from_form, time_limit_s
-from scheduler.web.replans.forms import ApplyForm, NewAbsenceForm, ProposeForm
+from scheduler.web.replans.forms import ApplyForm, NewAbsenceForm, OptimiseForm, ProposeForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("replans", __name__)
 bp.add_app_template_filter(in_zone, "in_zone")
-STAFF = ("coordinator", "admin")
 
 
 @bp.route("/absences/new", methods=["GET", "POST"])
@@ -95,3 +100,32 @@ def show(replan_id: int):
                            chosen=set(form.visit_ids.data or []) if form.is_submitted() else None,
                            propose_form=ProposeForm(formdata=None), days=replan_dates(replan),
                            agency_zone=agency_zone())
+
+
+@bp.route("/nurses/<int:nurse_id>/route", methods=["GET", "POST"])
+@allow(*STAFF, "nurse")
+def route_day_page(nurse_id: int):
+    """Her day as a route (the nurse reads her own); POST ("Optimise this day", staff only)
+    proposes a shorter order."""
+    db, now = get_session(), utcnow()
+    nurse = require_nurse_access(db, current_user, nurse_id)
+    if request.method == "POST" and current_user.role not in STAFF:
+        raise AccessDenied("Only coordinators and admins change the order of a day.")
+    today = now.astimezone(ZoneInfo(nurse.timezone)).date()
+    form = OptimiseForm()
+    on = parse_date_arg(request.values.get("date"), today)
+    if form.validate_on_submit():
+        replan = run_operation(db, form, lambda: propose_route(db, nurse_id, on, actor=current_user, now=now))
+        if replan is not None:
+            db.commit()
+            return redirect(url_for("replans.show", replan_id=replan.id))
+        if not form.form_errors:
+            flash("Her day is already in the shortest order that keeps each patient's hours; nothing to change.")
+            return redirect(url_for("replans.route_day_page", nurse_id=nurse_id, date=on.isoformat()))
+    day = route_day(db, nurse_id, on)
+    record_list_read(db, current_user, object_type="route", patient_ids=[v.patient_id for v in day.visits], now=now,
+                     details={"nurse_id": nurse_id, "date": on.isoformat()})
+    db.commit()
+    return render_template("replans/route.html", day=day, form=form, map_link=map_link, directions_link=directions_link,
+                           previous=on - timedelta(days=1), following=on + timedelta(days=1),
+                           staff=current_user.role in STAFF)

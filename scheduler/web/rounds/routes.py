@@ -32,7 +32,7 @@ from scheduler.operations.documentation import (
     DocumentationError, add_amendment, complete_visit, documentation_of, end_infusion, observation_done,
     record_lots_used, record_rate_change, record_reaction, record_vitals, sign_record, start_infusion,
 )
-from scheduler.operations.rounds import card_for, nurse_day, nurse_of, nurse_week
+from scheduler.operations.rounds import card_for, nurse_day, nurse_of, nurse_week, stored_plan
 from scheduler.web.access import allow, public
 from scheduler.web.auth.routes import LoginRefused, attempt_login
 from scheduler.web.helpers import (
@@ -142,7 +142,7 @@ def supply_totals(cards) -> list[tuple[str, str, int]]:
     for card in cards:
         if card.day is None or card.vials_recorded:
             continue
-        product = card.visit.plan.get("product_name", "")
+        product = stored_plan(card.visit).product_name
         if card.lots:
             for lot in card.lots:
                 what = f"{float(lot.size_g):g} g, lot {lot.lot_number}, expires {lot.expiry_date.isoformat()}"

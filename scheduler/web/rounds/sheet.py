@@ -15,7 +15,7 @@ from scheduler.clinical.remaining import (
 )
 from scheduler.clinical.vitals import vitals_flags
 from scheduler.operations.documentation import Documentation, rate_events
-from scheduler.operations.rounds import plan_day
+from scheduler.operations.rounds import plan_day, stored_plan
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def visit_sheet(visit, doc: Documentation, now: datetime) -> Sheet:
     flags = {v.id: vitals_flags(v) for v in doc.vitals}
     if day is None:
         return Sheet(zone, None, None, None, "", [], None, None, None, [], flags)
-    ramp = planned_ramp_from_plan(visit.plan, visit.day_number)
+    plan = stored_plan(visit)
+    ramp = planned_ramp_from_plan(plan, visit.day_number)
     record = doc.record
     if record is not None:
         anchor, anchored_to = record.started_at, "actual start"
@@ -97,9 +98,9 @@ def visit_sheet(visit, doc: Documentation, now: datetime) -> Sheet:
     running = record is not None and record.ended_at is None and record.started_at <= now
     position = plan_position(ramp, anchor, now)
     rows = [
-        RampRow(n, clock(anchor, s.start_min), clock(anchor, s.end_min), s.rate_ml_per_hr, raw["rate_mg_per_kg_min"],
+        RampRow(n, clock(anchor, s.start_min), clock(anchor, s.end_min), s.rate_ml_per_hr, booked.rate_mg_per_kg_min,
                 s.volume_ml, s.cumulative_ml, s.source, s.capped_by, running and position.step_index == n - 1)
-        for n, (s, raw) in enumerate(zip(ramp.steps, day["steps"]), start=1)
+        for n, (s, booked) in enumerate(zip(ramp.steps, plan.day(visit.day_number).steps), start=1)
     ]
     events = rate_events(doc.changes)
     remaining = None

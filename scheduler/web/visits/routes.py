@@ -14,13 +14,14 @@ from scheduler.web.database import get_session
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import read_visit
 from scheduler.operations.courses import can_undo_cancel, to_cancel, undo_cancel
+from scheduler.operations.replan import replan_visit
 from scheduler.operations.visits import SchedulingConflict, cancel_visit, reschedule_visit, suggest_for_order
 from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, catalog, nurse_choices, checked_local_datetime
-from scheduler.web.orders.forms import CancelForm, RescheduleForm
+from scheduler.web.orders.forms import CancelForm, ReplanForm, RescheduleForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
-STAFF = ("coordinator", "admin")
 # Ranked alternatives offered on the visit page for moving it.
 RESCHEDULE_SUGGESTIONS = 5
 
@@ -107,6 +108,26 @@ def _change(db, visit_id: int, now, form, change, **forms):
         form.form_errors.append(str(exc))
     db.rollback()
     return _render(db, _visit_or_404(db, visit_id, now), conflicts=conflicts, status=409 if conflicts else 422, **forms)
+
+
+@bp.route("/<int:visit_id>/replan", methods=["POST"])
+@allow(*STAFF)
+def replan(visit_id: int):
+    """Re-plan the visit's course from the patient as he now is, keeping the booking if it fits."""
+    db, now = get_session(), utcnow()
+    visit = _visit_or_404(db, visit_id, now)
+    form = ReplanForm()
+    if form.validate():
+        try:
+            replanned = replan_visit(db, visit.id, catalog(), actor=current_user, now=now)
+            db.commit()
+            flash(f"Re-planned {len(replanned)} visit(s); the bookings are kept.")
+            return redirect(url_for("visits.show", visit_id=visit.id))
+        except DomainError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            visit = _visit_or_404(db, visit_id, now)
+    return _render(db, visit, status=422)
 
 
 @bp.route("/<int:visit_id>/cancel", methods=["POST"])

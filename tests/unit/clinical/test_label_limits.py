@@ -107,12 +107,12 @@ def test_course_beyond_the_label_never_plans_without_a_reason(dose, days, produc
     try:
         plan = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40))
     except ClinicalRuleViolation as refused:
-        assert beyond and refused.code in {"prescriber_override_required", "pump_rate_below_resolution"}
+        assert beyond and refused.code == "prescriber_override_required"
+        overridden = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40,
+                                                      prescriber_override_reason=OVERRIDE))
+        assert "prescriber_override" in codes(overridden)
         return
-    assert not beyond
-    overridden = plan_course(CATALOG, PlanRequest(product_id, "itp", 70, dose, days, age_years=40,
-                                                  prescriber_override_reason=OVERRIDE))
-    assert "prescriber_override" not in codes(overridden)
+    assert not beyond and "prescriber_override" not in codes(plan)
 
 
 # --- point 2: volume ----------------------------------------------------------------------
@@ -137,3 +137,15 @@ def test_too_long_warning_says_a_split_needs_a_prescriber():
     assert plan.days[0].volume_ml == 5200 and plan.days[0].visit_min > 9.5 * 60
     [warning] = [w for w in plan.warnings if w.code == "session_too_long"]
     assert "a prescriber must confirm it" in warning.message
+
+
+def test_flask_plan_refuses_ten_days_without_an_override_and_plans_with_one():
+    from click.testing import CliRunner
+
+    from scheduler.cli.plan import EXIT_HARD_STOP, plan_command
+
+    args = ["--product", "gamunex_c", "--indication", "itp", "--weight-kg", "70", "--dose-g-per-kg", "1", "--days", "10"]
+    refused = CliRunner().invoke(plan_command, args)
+    assert refused.exit_code == EXIT_HARD_STOP and "prescriber_override_required" in refused.output
+    planned = CliRunner().invoke(plan_command, [*args, "--prescriber-override", "Dr Kim: refractory ITP", "--json"])
+    assert planned.exit_code == 0 and "Dr Kim: refractory ITP" in planned.output

@@ -9,14 +9,14 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.clinical import PlanRequest, load_catalog, plan_course, plan_to_dict
+from scheduler.clinical import BookedPlan, PlanRequest, load_catalog, plan_course, plan_to_dict
 from scheduler.clinical.remaining import PAUSE, RESUME, START, STEP_UP, RateEvent, planned_ramp_from_plan
 from scheduler.clinical.titration import check_titration
 
 T0 = datetime(2026, 11, 23, 15, tzinfo=timezone.utc)
 # Octagam 10 %, 80 kg, at risk: 48 mL/hr for 30 min, 96 for 30 min, then 158 (cap).
-RAMP = planned_ramp_from_plan(plan_to_dict(plan_course(load_catalog(), PlanRequest("octagam_10", "itp", 80, 1, 2,
-                                                                                      at_risk=True))), 1)
+RAMP = planned_ramp_from_plan(BookedPlan.from_dict(plan_to_dict(plan_course(
+    load_catalog(), PlanRequest("octagam_10", "itp", 80, 1, 2, at_risk=True)))), 1)
 
 
 def minutes(n) -> datetime:
