@@ -67,14 +67,22 @@ function fresh(response) {
   return Number.isNaN(date) || Date.now() - date < MAX_AGE_MS;
 }
 
+// "?saved=vitals" (the page after a save) is the same page: one copy, not one per save.
+function pageKey(url) {
+  const key = new URL(url);
+  key.searchParams.delete("saved");
+  key.hash = "";
+  return key.href;
+}
+
 async function networkFirst(request) {
   const cache = await pagesCache();
   try {
     const response = await fetch(request);
-    if (cache && response.ok && !response.redirected) await cache.put(request.url, response.clone());
+    if (cache && response.ok && !response.redirected) await cache.put(pageKey(request.url), response.clone());
     return response;
   } catch (error) {
-    const copy = cache && await cache.match(request.url);
+    const copy = cache && await cache.match(pageKey(request.url));
     if (copy && fresh(copy)) return copy;
     return new Response(
       "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>" +

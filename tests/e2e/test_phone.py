@@ -46,6 +46,18 @@ SMALL_TARGETS = """() => {
   return found;
 }"""
 
+KEPT_BYTES = """async () => {
+  const out = {};
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    let bytes = 0;
+    const requests = await cache.keys();
+    for (const request of requests) bytes += (await (await cache.match(request)).arrayBuffer()).byteLength;
+    out[name] = {entries: requests.length, bytes};
+  }
+  return out;
+}"""
+
 CHART_LABEL_PX = """() => Array.from(document.querySelectorAll('svg.ramp-chart text')).map(
   t => parseFloat(t.getAttribute('font-size')) * t.ownerSVGElement.getScreenCTM().a)"""
 
@@ -169,6 +181,13 @@ def test_nurse_pages_have_no_serious_accessibility_violations_at_360_px(browser,
     for path in ("/rounds/", "/rounds/supplies", f"/rounds/visits/{visit_id}", f"/rounds/visits/{visit_id}/print"):
         page.goto(path)
         found[path] = axe_violations(page)
+    page.goto(f"/rounds/visits/{visit_id}")
+    page.wait_for_function("() => document.documentElement.dataset.keptPages")
+    context.clear_cookies()  # the session is gone: the page asking for the password again
+    page.locator("form#vitals").get_by_label("Pulse (/min)", exact=True).fill("80")
+    page.locator("form#vitals").get_by_role("button", name="Save vital signs").click()
+    page.wait_for_load_state()
+    found["password again"] = axe_violations(page)
     assert {path: v for path, v in found.items() if v} == {}
     context.close()
 
@@ -181,6 +200,7 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
     context, page, visit_id, at = nurse_on_her_visit(browser, live_server, "offline.nurse@example.org")
     page.goto("/rounds/")  # opening the day keeps it and its visits on the phone
     page.wait_for_function("() => Number(document.documentElement.dataset.keptPages) >= 2")
+    print("\n[offline] kept on the phone:", page.evaluate(KEPT_BYTES))
 
     context.set_offline(True)
     page.reload()

@@ -10,13 +10,14 @@ typed, and rolls back only itself.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for,
+    Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -175,7 +176,9 @@ def print_sheet(visit_id: int):
 def service_worker():
     """The offline worker, served from /rounds/ so it may control the nurse's pages. Code
     only, no data; never cached by HTTP, so a new version reaches the phones."""
-    response = send_from_directory(current_app.static_folder, "rounds-sw.js", mimetype="text/javascript", max_age=0)
+    # Read whole (a few kB), not streamed: a streamed file stays open until the client closes it.
+    script = (Path(current_app.static_folder) / "rounds-sw.js").read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
