@@ -136,13 +136,13 @@ def agencies(draw):
                 hour = draw(st.integers(7, 15))
                 start = at(MONDAY + timedelta(days=day), hour, draw(st.sampled_from([0, 30])))
                 patient_id = draw(st.integers(1, 6))
-                # What is booked already obeys the rules: room to drive, one visit per patient at a time.
-                if any(b.starts_at < start + timedelta(hours=2) and start < b.ends_at + timedelta(hours=1) for b in booked) or any(
-                        b.patient_id == patient_id and b.starts_at < start + timedelta(hours=3) and start < b.ends_at
-                        for b in everyone):
+                end = start + timedelta(minutes=draw(st.sampled_from([90, 150])))
+                # What is booked already obeys the rules: an hour to drive between two visits of a
+                # nurse, one visit per patient at a time (measured with this visit's own length).
+                if any(b.starts_at < end + timedelta(hours=1) and start < b.ends_at + timedelta(hours=1) for b in booked) or any(
+                        b.patient_id == patient_id and b.starts_at < end and start < b.ends_at for b in everyone):
                     continue
-                booked.append(BookedVisit(next_id, start, start + timedelta(minutes=draw(st.sampled_from([90, 150]))),
-                                          draw(PLACES), patient_id))
+                booked.append(BookedVisit(next_id, start, end, draw(PLACES), patient_id))
                 everyone.append(booked[-1])
                 next_id += 1
         nurses.append(nurse(nurse_id, home=draw(PLACES), visits=booked, max_visits=draw(st.integers(1, 3))))
