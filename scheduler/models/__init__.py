@@ -4,6 +4,7 @@ from scheduler.models.agency import Agency
 from scheduler.models.api import ApiToken, IdempotencyKey
 from scheduler.models.audit import AuditEvent
 from scheduler.models.documentation import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VitalSigns
+from scheduler.models.invitations import PortalInvitation
 from scheduler.models.labs import LabDraw, LabResult
 from scheduler.models.nurses import Nurse, TimeOff, WorkingHours
 from scheduler.models.orders import TherapyOrder
@@ -16,6 +17,6 @@ from scheduler.models.visits import Visit
 
 __all__ = [
     "Agency", "Amendment", "ApiToken", "AuditEvent", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
-    "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder",
+    "Nurse", "Patient", "PatientWeight", "PortalInvitation", "Product", "RateChange", "Reaction", "Reminder",
     "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
 ]

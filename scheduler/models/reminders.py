@@ -15,7 +15,9 @@ from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw")
+# portal_invitation: not a reminder, but a message the coordinator sends through the same
+# outbox (channels, quiet hours, retries), so it is never lost either.
+REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "portal_invitation")
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
@@ -41,6 +43,7 @@ class Reminder(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     lab_draw_id: Mapped[int | None] = mapped_column(ForeignKey("lab_draws.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("portal_invitations.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # After this moment the message is no longer useful and expires instead of going out.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

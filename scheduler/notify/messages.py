@@ -30,6 +30,11 @@ class MessageFacts:
     nurse_first_name: str | None = None
     draw_due_at: datetime | None = None
     unsubscribe_url: str | None = None
+    # A portal invitation: the relay turns id and nonce into the signed link (invitation_url).
+    invitation_id: int | None = None
+    invitation_nonce: str | None = None
+    invitation_expires_at: datetime | None = None
+    invitation_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,20 @@ def _window(starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
     return f"{a:%A %d %B}, {a:%H:%M}-{b:%H:%M} ({a.tzname()})"
 
 
+def _invitation_email(facts: MessageFacts, zone: ZoneInfo) -> Message:
+    lines = [f"Hello {facts.patient_first_name},", "",
+             f"{facts.agency_name} invites you to your patient portal: your upcoming home visits and "
+             "blood tests, and your reminder settings, in one place.", "",
+             "To set your password, open this link:", facts.invitation_url or "", "",
+             f"The link works once, until {_when(facts.invitation_expires_at, zone)}.",
+             f"Did not expect this? Ignore it, or call {facts.agency_name} on {facts.agency_phone}."]
+    return Message(f"Your patient portal at {facts.agency_name}", "\n".join(lines) + "\n")
+
+
 def email_message(facts: MessageFacts) -> Message:
     zone = ZoneInfo(facts.zone)
+    if facts.kind == "portal_invitation":
+        return _invitation_email(facts, zone)
     call = f"Questions, or need to change the time? Call {facts.agency_name} on {facts.agency_phone}."
     if facts.kind == "lab_draw":
         subject = "Reminder: follow-up blood test"
@@ -66,6 +83,9 @@ def email_message(facts: MessageFacts) -> Message:
 
 def sms_text(facts: MessageFacts) -> str:
     zone = ZoneInfo(facts.zone)
+    if facts.kind == "portal_invitation":
+        return (f"{facts.agency_name}: set your patient portal password at {facts.invitation_url} "
+                f"(works once, until {_when(facts.invitation_expires_at, zone)}).")
     if facts.kind == "lab_draw":
         text = f"{facts.agency_name}: follow-up blood test due {_when(facts.draw_due_at, zone)}."
     else:

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.reminders import timing
-from scheduler.models import Agency, LabDraw, Reminder, Visit
+from scheduler.models import Agency, LabDraw, PortalInvitation, Reminder, Visit
 from scheduler.notify.messages import MessageFacts
 from scheduler.operations.reminders import channels_for, quiet_hours
 
@@ -70,18 +70,24 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
     visits = {v.id: v for v in session.scalars(select(Visit).options(selectinload(Visit.nurse)).where(
         Visit.id.in_({r.visit_id for r in rows if r.visit_id})))}
     draws = {d.id: d for d in session.scalars(select(LabDraw).where(LabDraw.id.in_({r.lab_draw_id for r in rows if r.lab_draw_id})))}
+    invitations = {i.id: i for i in session.scalars(select(PortalInvitation).where(
+        PortalInvitation.id.in_({r.invitation_id for r in rows if r.invitation_id})))}
     decisions = []
     for row in rows:
         patient = row.patient
         visit, draw = visits.get(row.visit_id), draws.get(row.lab_draw_id)
+        invitation = invitations.get(row.invitation_id)
         zone = ZoneInfo(patient.timezone)
         if row.expires_at <= now:
             decisions.append(Decision(row.id, "expire", "no longer useful"))
+        elif invitation is not None and invitation.state(now) != "open":
+            decisions.append(Decision(row.id, "cancel", f"invitation {invitation.state(now)}"))
         elif visit is not None and visit.status != "booked":
             decisions.append(Decision(row.id, "cancel" if visit.status == "cancelled" else "expire", f"visit {visit.status}"))
         elif draw is not None and draw.status != "scheduled":
             decisions.append(Decision(row.id, "expire", f"draw {draw.status}"))
-        elif row.channel not in channels_for(patient):
+        elif invitation is None and row.channel not in channels_for(patient):
+            # Reminders need consent; an invitation is the coordinator's message, sent once when asked.
             decisions.append(Decision(row.id, "cancel", "no consent or no address for this channel"))
         elif timing.in_quiet_hours(now, zone, quiet_hours(patient)):
             until = timing.next_allowed(now, zone, quiet_hours(patient))
@@ -97,10 +103,13 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
                 visit_starts_at=visit.starts_at if visit else None, visit_ends_at=visit.ends_at if visit else None,
                 nurse_first_name=visit.nurse.first_name if visit else None,
                 draw_due_at=draw.due_at if draw else None,
+                invitation_id=invitation.id if invitation else None,
+                invitation_nonce=invitation.nonce if invitation else None,
+                invitation_expires_at=invitation.expires_at if invitation else None,
             )
+            to = invitation.sent_to if invitation else patient.email if row.channel == "email" else patient.phone_e164
             decisions.append(Decision(row.id, "send", channel=row.channel, dedupe_key=row.dedupe_key, facts=facts,
-                                      to=patient.email if row.channel == "email" else patient.phone_e164,
-                                      patient_id=patient.id))
+                                      to=to, patient_id=patient.id))
     return decisions
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from scheduler.clock import utcnow
 from scheduler.notify.channels import Outgoing, SendError
 from scheduler.notify.messages import email_message, sms_text
-from scheduler.notify.tokens import unsubscribe_token
+from scheduler.notify.tokens import invitation_token, unsubscribe_token
 from scheduler.reminders import outbox
 
 log = logging.getLogger("scheduler.reminders.worker")
@@ -37,6 +37,14 @@ class RelaySettings:
 
 
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
+    base = settings.public_base_url.rstrip("/")
+    if decision.facts.kind == "portal_invitation":
+        token = invitation_token(settings.secret_key, decision.facts.invitation_id, decision.facts.invitation_nonce)
+        facts = replace(decision.facts, invitation_url=f"{base}/portal/invitation/{token}")
+        if decision.channel == "sms":
+            return Outgoing(decision.dedupe_key, decision.to, "", sms_text(facts))
+        message = email_message(facts)
+        return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text)
     if decision.channel == "sms":
         return Outgoing(decision.dedupe_key, decision.to, "", sms_text(decision.facts))
     url = f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"

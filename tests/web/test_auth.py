@@ -100,5 +100,7 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     }
     # The SMS provider's webhook checks the request signature and the emailed unsubscribe
     # link its signed token (tests/web/test_reminder_pages.py): callers have no login.
-    # The API's OpenAPI document describes the API and holds no data.
-    assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi"}
+    # The API's OpenAPI document describes the API and holds no data. A portal invitation's
+    # link checks its signed token and the invitation row (tests/web/test_invitations.py).
+    assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi",
+                      "invitations.accept"}

@@ -15,6 +15,8 @@ from scheduler.operations.access import read_patient
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient
 from scheduler.web.access import ALL_ROLES, allow
 from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
+from scheduler.operations.invitations import portal_status
+from scheduler.web.invitations.forms import InviteForm, RevokeForm
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -101,6 +103,13 @@ def add_weight_page(patient_id: int):
 def _summary(patient_id: int, weight_form: WeightForm):
     db = get_session()
     patient = read_patient(db, current_user, patient_id, now=utcnow())
+    can_edit = current_user.role in STAFF
+    portal = portal_status(db, patient, now=utcnow()) if can_edit else None
     db.commit()  # the audit row of this read
-    return render_template("patients/summary.html", patient=patient, weight_form=weight_form,
-                           can_edit=current_user.role in STAFF)
+    return render_template("patients/summary.html", patient=patient, weight_form=weight_form, can_edit=can_edit,
+                           portal=portal, invite_form=InviteForm(formdata=None, channel=_invite_channel(patient)),
+                           revoke_form=RevokeForm(formdata=None))
+
+
+def _invite_channel(patient) -> str:
+    return "email" if patient.email or not patient.phone_e164 else "sms"
