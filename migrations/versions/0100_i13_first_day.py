@@ -35,6 +35,7 @@ def upgrade() -> None:
         "portal_invitations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("sent_to", sa.String(length=254), nullable=False),
         sa.Column("nonce", sa.String(length=64), nullable=False),
@@ -44,6 +45,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("channel IN ('email', 'sms')", name=op.f("ck_portal_invitations_channel_valid")),
+        sa.CheckConstraint("purpose IN ('portal', 'email_change')", name=op.f("ck_portal_invitations_purpose_valid")),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_portal_invitations_created_by_id_users")),
         sa.ForeignKeyConstraint(["patient_id"], ["patients.id"], name=op.f("fk_portal_invitations_patient_id_patients"),
                                 ondelete="CASCADE"),
@@ -56,11 +58,11 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_reminders_invitation_id_portal_invitations", "portal_invitations",
                                  ["invitation_id"], ["id"], ondelete="CASCADE")
         batch.drop_constraint(op.f("ck_reminders_kind_valid"), type_="check")
-        batch.create_check_constraint(op.f("ck_reminders_kind_valid"), f"kind IN ({kinds_before}, 'portal_invitation')")
+        batch.create_check_constraint(op.f("ck_reminders_kind_valid"), f"kind IN ({kinds_before}, 'portal_invitation', 'email_confirmation')")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM reminders WHERE kind = 'portal_invitation'")
+    op.execute("DELETE FROM reminders WHERE kind IN ('portal_invitation', 'email_confirmation')")
     with op.batch_alter_table("reminders") as batch:
         batch.drop_constraint(op.f("ck_reminders_kind_valid"), type_="check")
         batch.create_check_constraint(op.f("ck_reminders_kind_valid"), "kind IN ('visit_eve', 'visit_morning', 'lab_draw')")

@@ -16,17 +16,22 @@ from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
 INVITATION_CHANNELS = ("email", "sms")
+# portal: the first login; email_change: the patient confirms a new email address by a link
+# sent to it (the same single-use, 72-hour link).
+INVITATION_PURPOSES = ("portal", "email_change")
 
 
 class PortalInvitation(Base):
     __tablename__ = "portal_invitations"
     __table_args__ = (
         one_of("channel", INVITATION_CHANNELS),
+        one_of("purpose", INVITATION_PURPOSES),
         Index("ix_portal_invitations_patient", "patient_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20), default="portal")
     channel: Mapped[str] = mapped_column(String(10))
     sent_to: Mapped[str] = mapped_column(String(254))  # the address or number at the time
     nonce: Mapped[str] = mapped_column(String(64))

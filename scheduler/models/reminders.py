@@ -17,7 +17,7 @@ from scheduler.models._types import one_of
 
 # portal_invitation: not a reminder, but a message the coordinator sends through the same
 # outbox (channels, quiet hours, retries), so it is never lost either.
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "portal_invitation")
+REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "portal_invitation", "email_confirmation")
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 

@@ -63,10 +63,21 @@ def _invitation_email(facts: MessageFacts, zone: ZoneInfo) -> Message:
     return Message(f"Your patient portal at {facts.agency_name}", "\n".join(lines) + "\n")
 
 
+def _confirmation_email(facts: MessageFacts, zone: ZoneInfo) -> Message:
+    lines = [f"Hello {facts.patient_first_name},", "",
+             f"You asked {facts.agency_name} to send your messages to this email address. To confirm it, open:",
+             facts.invitation_url or "", "",
+             f"The link works once, until {_when(facts.invitation_expires_at, zone)}.",
+             f"Did not ask for this? Ignore it: nothing changes. Questions: {facts.agency_phone}."]
+    return Message(f"Confirm your email for {facts.agency_name}", "\n".join(lines) + "\n")
+
+
 def email_message(facts: MessageFacts) -> Message:
     zone = ZoneInfo(facts.zone)
     if facts.kind == "portal_invitation":
         return _invitation_email(facts, zone)
+    if facts.kind == "email_confirmation":
+        return _confirmation_email(facts, zone)
     call = f"Questions, or need to change the time? Call {facts.agency_name} on {facts.agency_phone}."
     if facts.kind == "lab_draw":
         subject = "Reminder: follow-up blood test"

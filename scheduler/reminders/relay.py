@@ -36,11 +36,15 @@ class RelaySettings:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
+# Messages that carry a signed single-use link (scheduler/operations/invitations.py).
+LINK_PATHS = {"portal_invitation": "/portal/invitation/", "email_confirmation": "/portal/email/"}
+
+
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
     base = settings.public_base_url.rstrip("/")
-    if decision.facts.kind == "portal_invitation":
+    if decision.facts.kind in LINK_PATHS:
         token = invitation_token(settings.secret_key, decision.facts.invitation_id, decision.facts.invitation_nonce)
-        facts = replace(decision.facts, invitation_url=f"{base}/portal/invitation/{token}")
+        facts = replace(decision.facts, invitation_url=f"{base}{LINK_PATHS[decision.facts.kind]}{token}")
         if decision.channel == "sms":
             return Outgoing(decision.dedupe_key, decision.to, "", sms_text(facts))
         message = email_message(facts)

@@ -103,4 +103,4 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     # The API's OpenAPI document describes the API and holds no data. A portal invitation's
     # link checks its signed token and the invitation row (tests/web/test_invitations.py).
     assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi",
-                      "invitations.accept"}
+                      "invitations.accept", "invitations.confirm_email"}

@@ -194,3 +194,50 @@ def test_a_patient_without_email_cannot_be_invited_by_email(app, session):
     response = coordinator.post(f"/patients/{patient.id}/invitation", data={"channel": "email"}, follow_redirects=True)
     assert "has no email address: add an email address" in response.get_data(as_text=True)
     assert session.scalar(select(PortalInvitation)) is None
+
+
+def _patient_login(app, session, patient_id):
+    from tests.factories import PASSWORD, make_user
+
+    user = make_user(session, role="patient", email="maria.portal@example.org")
+    session.get(Patient, patient_id).user_id = user.id
+    session.commit()
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_patient_changes_his_phone_at_once_normalised(app, session, world):
+    patient_id, _ = world
+    client = _patient_login(app, session, patient_id)
+    page = client.get("/portal/contact").get_data(as_text=True)
+    assert 'value="+13125550199"' in page
+    response = client.post("/portal/contact", data={"phone": "(773) 555-0142", "email": "maria@example.org"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Patient, patient_id).phone_e164 == "+17735550142"
+    session.commit()
+    response = client.post("/portal/contact", data={"phone": "12", "email": "maria@example.org"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and error_beside(body, "phone", "not a valid phone number") and 'value="12"' in body
+
+
+def test_a_new_email_counts_once_confirmed_by_the_link_sent_to_it(app, session, world, mailbox):
+    patient_id, _ = world
+    box, port = mailbox
+    client = _patient_login(app, session, patient_id)
+    response = client.post("/portal/contact", data={"phone": "+13125550199", "email": "Maria.New@Example.org"},
+                           follow_redirects=True)
+    assert "We sent a link to maria.new@example.org" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Patient, patient_id).email == "maria@example.org"  # not yet
+    session.commit()
+    deliver(app, port)
+    [message] = box.messages
+    assert message["To"] == "maria.new@example.org"
+    path = re.search(r"http://agency\.example(/portal/email/\S+)", message.get_payload(decode=True).decode()).group(1)
+    assert client.get(path).status_code == 302
+    session.expire_all()
+    assert session.get(Patient, patient_id).email == "maria.new@example.org"
+    session.commit()
+    assert client.get(path).status_code == 410  # single use

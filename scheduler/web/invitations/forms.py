@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import EqualTo, InputRequired
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import EqualTo, InputRequired, Optional
 
 from scheduler.auth.passwords import MIN_PASSWORD_LENGTH
 from scheduler.web.helpers import choices
@@ -27,3 +27,9 @@ class AcceptForm(FlaskForm):
     confirm = PasswordField("The same password again", validators=[
         InputRequired(message="Type the password again."), EqualTo("password", message="The two passwords differ.")])
     submit = SubmitField("Set my password")
+
+
+class ContactForm(FlaskForm):
+    phone = StringField("Mobile phone", validators=[Optional()])
+    email = EmailField("Email", validators=[Optional()])
+    submit = SubmitField("Save my contact details")
