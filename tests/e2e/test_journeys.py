@@ -282,7 +282,9 @@ def test_patient_gets_the_reminder_confirms_a_draw_and_changes_quiet_hours(brows
     page.goto("/portal/")
     assert page.get_by_role("heading", name="Upcoming visits").is_visible()
     assert page.get_by_role("heading", name="Blood tests to do").is_visible()
-    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids)
+    # Her own draws from this test, and those of the demo's recent course.
+    to_confirm = page.get_by_role("button", name="Blood drawn").count()
+    assert to_confirm >= len(draw_ids)
     screenshot(page, "patient-portal-phone")
 
     # The worker (a real process) sends the due reminder to the local SMTP server.
@@ -293,9 +295,9 @@ def test_patient_gets_the_reminder_confirms_a_draw_and_changes_quiet_hours(brows
     email = next(m for m in live_server.mailbox.messages if "maria.lopez@demo.example" in m.rcpt_tos)
     assert b"blood" in email.content.lower()
 
-    page.get_by_role("button", name="Blood drawn").first.click()
+    page.locator(f'form[action="/portal/draws/{draw_ids[0]}/drawn"]').get_by_role("button", name="Blood drawn").click()
     page.wait_for_load_state()
-    assert page.get_by_role("button", name="Blood drawn").count() == len(draw_ids) - 1
+    assert page.get_by_role("button", name="Blood drawn").count() == to_confirm - 1
 
     page.get_by_label("No messages from").fill("22:00")
     page.get_by_label("until", exact=True).fill("07:30")
