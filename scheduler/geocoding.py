@@ -78,6 +78,15 @@ def zip5(postal_code: str) -> str | None:
     return match.group(1) if match else None
 
 
+def zip_time_zone(postal_code: str) -> str | None:
+    """The IANA zone of a US ZIP code from the same offline data, or None."""
+    import zipcodes
+
+    code = zip5(postal_code)
+    found = zipcodes.matching(code) if code else []
+    return found[0].get("timezone") or None if found else None
+
+
 class ZipCentre:
     """The centre of the address's US ZIP code, offline."""
 

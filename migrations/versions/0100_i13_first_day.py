@@ -20,6 +20,8 @@ def upgrade() -> None:
     sources = "'entered', 'zip_centre', 'geocoder'"
     with op.batch_alter_table("patients") as batch:
         batch.add_column(sa.Column("state", sa.String(length=2), server_default="", nullable=False))
+        batch.add_column(sa.Column("external_id", sa.String(length=64), nullable=True))
+        batch.create_unique_constraint(op.f("uq_patients_external_id"), ["external_id"])
         batch.add_column(sa.Column("coordinates_source", sa.String(length=20), server_default="entered", nullable=False))
         batch.create_check_constraint(op.f("ck_patients_coordinates_source_valid"), f"coordinates_source IN ({sources})")
     with op.batch_alter_table("nurses") as batch:
@@ -77,6 +79,8 @@ def downgrade() -> None:
     with op.batch_alter_table("patients") as batch:
         batch.drop_constraint(op.f("ck_patients_coordinates_source_valid"), type_="check")
         batch.drop_column("coordinates_source")
+        batch.drop_constraint(op.f("uq_patients_external_id"), type_="unique")
+        batch.drop_column("external_id")
         batch.drop_column("state")
     with op.batch_alter_table("products") as batch:
         batch.drop_column("orderable")
