@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
     from scheduler.web.invitations.routes import bp as invitations_bp
+    from scheduler.web.imports.routes import bp as imports_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(imports_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")

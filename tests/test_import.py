@@ -104,3 +104,28 @@ def test_a_missing_or_unknown_column_is_row_1(runner, session, admin, tmp_path):
     result = runner.invoke(args=["import", "patients", str(bad)])
     assert "Row 1, date_of_birth: this column is missing" in result.output
     assert "Row 1, shoe_size: unknown column" in result.output
+
+
+def _upload(client, text: str, button: str):
+    import io
+
+    return client.post("/admin/import/", data={"csv_file": (io.BytesIO(text.encode()), "patients.csv"), button: "1"},
+                       content_type="multipart/form-data")
+
+
+def test_the_upload_page_checks_then_imports(app, session, admin):
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+    checked = _upload(client, SAMPLE.read_text(), "check")
+    assert checked.status_code == 200 and "Every row is fine: 3 new patient(s)" in checked.get_data(as_text=True)
+    assert _patients(session) == 0
+    bad = _upload(client, HEADER + "\nMRN-9,Ann,Bad,1970-13-40,female,160,60,,1 Main St,Niles,MI,49120" + ",," * 7 + "\n",
+                  "import")
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "<td>2</td><td>date_of_birth</td>" in body and "nothing was imported" in body
+    imported = _upload(client, SAMPLE.read_text(), "import")
+    assert imported.status_code == 302 and _patients(session) == 3
+    not_csv = _upload(client, "\xff\xfe", "check")
+    assert not_csv.status_code == 422

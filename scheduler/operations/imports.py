@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.geocoding import zip_time_zone
@@ -131,15 +131,32 @@ def _values(row: dict[str, str], agency_zone: str, today: date) -> tuple[Patient
     return values, cell("weight_kg", _number), weighed_on
 
 
-def _match(session: Session, row: dict[str, str], values: PatientValues) -> Patient | None:
-    if row.get("external_id"):
-        return session.scalar(select(Patient).where(Patient.external_id == row["external_id"]))
-    if values.date_of_birth is None:
-        return None
-    return session.scalar(select(Patient).where(
-        func.lower(Patient.first_name) == values.first_name.lower(),
-        func.lower(Patient.last_name) == values.last_name.lower(),
-        Patient.date_of_birth == values.date_of_birth).limit(1))
+class Matcher:
+    """Which stored patient a row is: by external id, else by name and date of birth. The keys
+    of every patient are read once, not one query per row."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.by_external_id: dict[str, int] = {}
+        self.by_identity: dict[tuple, int] = {}
+        for pid, external_id, first, last, born in session.execute(select(
+                Patient.id, Patient.external_id, Patient.first_name, Patient.last_name, Patient.date_of_birth)):
+            self._remember(pid, external_id, first, last, born)
+
+    def _remember(self, pid, external_id, first, last, born) -> None:
+        if external_id:
+            self.by_external_id[external_id] = pid
+        self.by_identity.setdefault((first.lower(), last.lower(), born), pid)
+
+    def find(self, row: dict[str, str], values: PatientValues) -> Patient | None:
+        if row.get("external_id"):
+            pid = self.by_external_id.get(row["external_id"])
+        else:
+            pid = self.by_identity.get((values.first_name.lower(), values.last_name.lower(), values.date_of_birth))
+        return self.session.get(Patient, pid) if pid else None
+
+    def add(self, patient: Patient) -> None:
+        self._remember(patient.id, patient.external_id, patient.first_name, patient.last_name, patient.date_of_birth)
 
 
 def import_patients(session: Session, text: str, *, actor, now: datetime, agency_zone: str, geocoder=None,
@@ -151,6 +168,7 @@ def import_patients(session: Session, text: str, *, actor, now: datetime, agency
     report = ImportReport(problems=problems)
     today = now.astimezone(ZoneInfo(agency_zone)).date()
     seen: dict[str, int] = {}
+    matcher = Matcher(session)
     for number, row in enumerate(rows, start=2):
         key = row.get("external_id") or f"{row.get('first_name', '').lower()}|{row.get('last_name', '').lower()}|{row.get('date_of_birth')}"
         if key in seen:
@@ -165,11 +183,12 @@ def import_patients(session: Session, text: str, *, actor, now: datetime, agency
             report.problems.append(RowProblem(number, name, reason))
             continue
         try:
-            existing = _match(session, row, values)
+            existing = matcher.find(row, values)
             if existing is None:
                 patient = create_patient(session, values, weight_kg=weight_kg, measured_on=weighed_on, actor=actor,
                                          now=now, geocoder=geocoder)
                 patient.external_id = row.get("external_id") or None
+                matcher.add(patient)
                 report.created += 1
             else:
                 update_patient(session, existing.id, values, actor=actor, now=now, geocoder=geocoder)

@@ -136,6 +136,8 @@ TABLE: list[Rule] = [
     Rule("patients.edit", "GET", "/patients/{patient}/edit", STAFF_RECORD),
     Rule("patients.edit", "POST", "/patients/{patient}/edit", STAFF_ACTION),
     Rule("patients.add_weight_page", "POST", "/patients/{patient}/weights", STAFF_RECORD),
+    Rule("imports.index", "GET", "/admin/import/", roles("admin", "coordinator")),
+    Rule("imports.index", "POST", "/admin/import/", roles("admin", "coordinator")),
     Rule("invitations.send", "POST", "/patients/{patient}/invitation", STAFF_ACTION),
     Rule("invitations.revoke", "POST", "/patients/{patient}/invitation/revoke", STAFF_ACTION),
     Rule("nurses.index", "GET", "/nurses/", roles("admin", "coordinator")),
