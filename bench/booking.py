@@ -16,14 +16,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import time as clock
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
-from bench.populate import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, PRODUCT, ZONE, populate, url_for
+from bench.pages import bench_order
+from bench.populate import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, ZONE, populate, url_for
 from scheduler.app import create_app
 from scheduler.clinical import load_catalog
-from scheduler.models import Patient, TherapyOrder, User, Visit
+from scheduler.models import User, Visit
 from scheduler.operations.visits import book_series, suggest_for_order
 
 
@@ -31,18 +32,6 @@ def summary(name: str, samples_s: list[float], target_ms: float | None) -> dict:
     ms = sorted(s * 1000 for s in samples_s)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     return {"name": name, "runs": len(ms), "median_ms": statistics.median(ms), "p95_ms": p95, "target_ms": target_ms}
-
-
-def bench_order(session, anchor: date) -> int:
-    """A new 1 g/kg x 2 days order starting a week from now, window +-7 days (15 dates)."""
-    patient_id = session.scalar(select(Patient.id).order_by(Patient.id).limit(1))
-    coordinator_id = session.scalar(select(User.id).where(User.email == COORDINATOR_EMAIL))
-    order_id = session.execute(insert(TherapyOrder).returning(TherapyOrder.id), [dict(
-        patient_id=patient_id, product_id=PRODUCT, indication="itp", dose_g_per_kg=1.0, days=2,
-        earliest_start=anchor + timedelta(days=7), window_days=7, status="active", created_by_id=coordinator_id,
-    )]).scalar_one()
-    session.commit()
-    return order_id
 
 
 def run(backend: str, runs: int, do_populate: bool) -> list[dict]:

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from scheduler.web import database
 from scheduler.operations.catalog import CatalogSource
 from scheduler.web.converters import IdConverter
-from scheduler.config import instance_secret_key, load_config, validate_config
+from scheduler.config import instance_secret_key, load_config, make_new_files_private, validate_config
 from scheduler.extensions import csrf, login_manager
 from scheduler.geocoding import geocoder_from_config
 from scheduler.startup import agency_time_zone, sync_catalog_products
@@ -23,6 +23,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    make_new_files_private()
     app = Flask(
         "scheduler",  # the package, so the instance folder and root path stay where they were
         instance_relative_config=True,
@@ -104,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.reminders.routes import bp as reminders_bp
     from scheduler.web.invitations.routes import bp as invitations_bp
     from scheduler.web.imports.routes import bp as imports_bp
+    from scheduler.web.replans.routes import bp as replans_bp
+    from scheduler.web.feeds.routes import bp as feeds_bp
 
     from scheduler.web.api import bp as api_bp
 
@@ -114,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(nurses_bp)
+    app.register_blueprint(replans_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(visits_bp)
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(feeds_bp)
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -165,19 +170,23 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from scheduler.web import security
+
     messages = {
         400: "The request could not be understood.",
         403: "You do not have access to this page.",
-        404: "There is no such page.",
+        404: security.NOT_FOUND_MESSAGE,
         405: "This page does not accept that kind of request.",
+        413: "What you sent is larger than this site accepts, so nothing was saved. Go back (what you typed is "
+             "still in the form) and send less, for example a smaller file.",
         500: "Something went wrong on our side. Nothing you entered was saved by this request; please try again.",
     }
 
     def render_error(code: int, message: str):
         if request.path.startswith("/api/"):  # API clients get JSON, even for a path that matches no route
-            from scheduler.web.api.errors import error_response
+            from scheduler.web.api.errors import error_response, message_for
 
-            return error_response(code, message)
+            return error_response(code, message_for(code, message))
         return render_template("error.html", code=code, message=message), code
 
     for code, message in messages.items():

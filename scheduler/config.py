@@ -38,6 +38,13 @@ ENV_SETTINGS: dict[str, str | None] = {
     "REMINDER_LEASE_SECONDS": "120",  # a claimed reminder not marked sent by then is due again
     "REMINDER_MAX_ATTEMPTS": "5",
     "REMINDER_BATCH_SIZE": "50",
+    # Security limits (docs/SECURITY.md).
+    "MAX_REQUEST_BYTES": str(4 * 1024 * 1024),  # a larger body is refused (413) before it is read
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": "10",  # per window; wrong current passwords count too
+    "LOGIN_MAX_FAILURES_PER_IP": "50",
+    "LOGIN_WINDOW_MINUTES": "15",
+    "API_TOKEN_MAX_FAILURES_PER_IP": "20",  # refused bearer tokens per address per window
+    "TRUSTED_PROXIES": "0",  # reverse proxies in front of the app whose X-Forwarded-* is believed
     # Addresses: the offline ZIP centre always; a geocoding service only when GEOCODER is set.
     "GEOCODER": "",  # nominatim or pelias
     "GEOCODER_URL": "",  # e.g. https://nominatim.example.org (never the public one without its permission)
@@ -46,6 +53,21 @@ ENV_SETTINGS: dict[str, str | None] = {
     "GEOCODER_MIN_DELAY_SECONDS": "1",  # at most one request a second by default
     "GEOCODER_TIMEOUT_SECONDS": "5",
 }
+
+
+# Files this app creates (the SQLite database with its WAL and journal, the console outbox, the
+# secret key, an installed protocol) hold health data or secrets: owner only (0600), whatever
+# the umask of the shell that started it. Set at app start and worker start.
+PRIVATE_UMASK = 0o077
+
+
+# Where `flask run` serves by default: what emailed links and calendar UIDs use when
+# PUBLIC_BASE_URL is not set (`run-all` passes the address it actually serves).
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
+def make_new_files_private() -> None:
+    os.umask(PRIVATE_UMASK)
 
 
 class ConfigError(RuntimeError):
@@ -72,6 +94,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_ABSOLUTE_HOURS": int(env["SESSION_ABSOLUTE_HOURS"]),
         "BEHIND_HTTPS": env["BEHIND_HTTPS"] == "1",
         **reminder_settings(env),
+        **security_settings(env),
         **geocoder_settings(env),
     }
     if config["BEHIND_HTTPS"]:
@@ -90,13 +113,28 @@ def reminder_settings(env: dict) -> dict:
     texts = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "SMS_API_URL", "SMS_ACCOUNT_SID",
              "SMS_AUTH_TOKEN", "SMS_FROM", "PUBLIC_BASE_URL")
     numbers = ("SMTP_PORT", "REMINDER_LEASE_SECONDS", "REMINDER_MAX_ATTEMPTS", "REMINDER_BATCH_SIZE")
-    settings = {name: env[name] for name in texts}
-    for name in numbers:
+    settings = {name: env[name] for name in texts} | whole_numbers(env, numbers)
+    settings["SMTP_STARTTLS"] = env["SMTP_STARTTLS"] == "1"
+    return settings
+
+
+def security_settings(env: dict) -> dict:
+    settings = whole_numbers(env, ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_WINDOW_MINUTES",
+                                   "API_TOKEN_MAX_FAILURES_PER_IP", "TRUSTED_PROXIES"))
+    # Flask's own name: Werkzeug refuses a longer body with 413 even when it has no length.
+    settings["MAX_CONTENT_LENGTH"] = whole_numbers(env, ("MAX_REQUEST_BYTES",))["MAX_REQUEST_BYTES"]
+    return settings
+
+
+def whole_numbers(env: dict, names) -> dict:
+    settings = {}
+    for name in names:
         try:
             settings[name] = int(env[name])
         except ValueError:
             raise ConfigError(f"{name}={env[name]!r} is not a whole number") from None
-    settings["SMTP_STARTTLS"] = env["SMTP_STARTTLS"] == "1"
+        if settings[name] < 0:
+            raise ConfigError(f"{name}={env[name]!r} must not be negative")
     return settings
 
 

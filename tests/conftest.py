@@ -12,17 +12,27 @@ import os
 import shutil
 import uuid
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import time_machine
+
 from scheduler.app import create_app
-from scheduler.auth.passwords import use_cheap_hashing_for_tests
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+
+from scheduler.auth import passwords
 from scheduler.cli import alembic_config
 from scheduler.db import Base
 
-use_cheap_hashing_for_tests()
+from tests.clock import suite_instant
+from tests.processes import kill_all_started
+
+# Argon2's cheapest profile: the real one costs 64 MiB and tens of milliseconds per hash.
+passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith("postgresql")
@@ -56,6 +66,23 @@ def new_migrated_database(directory):
         url = f"sqlite:///{directory / 'database.sqlite3'}"
         migrate(url)
         yield url
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Every test runs on the suite's chosen instant (tests/clock.py), or on its own
+    `@pytest.mark.instant(...)`; the clock ticks from there. Yields the time-machine traveller,
+    so a test can `clock.shift(timedelta(...))` or `clock.move_to(...)`."""
+    marker = request.node.get_closest_marker("instant")
+    instant = datetime.fromisoformat(marker.args[0]) if marker else suite_instant()
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test():
+    yield
+    kill_all_started()
 
 
 @pytest.fixture(scope="session")

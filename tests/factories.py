@@ -70,6 +70,9 @@ def make_patient(session, *, weight_kg=70.0, measured_on=None, **overrides) -> P
         phone_e164="+12015550123",
         email="pat@example.org",
         preferred_channel="email",
+        # A dated IgA result, as booking asks for before a first infusion (issue 14).
+        iga_status="normal",
+        iga_tested_on=date(2026, 10, 1),
     )
     values.update(overrides)
     patient = Patient(**values)
@@ -126,7 +129,7 @@ def make_patient_values(**overrides):
         address_line="2100 N Clark St", city="Chicago", postal_code="60614", lat=41.92, lon=-87.64,
         timezone="America/Chicago", phone="(312) 555-0199", email="maria@example.org", preferred_channel="email",
         email_consent=True, sms_consent=False, quiet_start=time(21), quiet_end=time(8), preferred_start=None,
-        preferred_end=None, iga_status="normal", risk_renal=False, risk_thrombotic=False, risk_cardiac=False,
+        preferred_end=None, iga_status="normal", iga_tested_on=date(2026, 10, 1), risk_renal=False, risk_thrombotic=False, risk_cardiac=False,
         allergies="", notes="",
     )
     values.update(overrides)

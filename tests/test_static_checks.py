@@ -34,3 +34,17 @@ def test_every_nosec_says_why():
         if re.search(r"#\s*nosec\b(?:\s+B\d+)?\s*$", line)
     ]
     assert bare == [], "a # nosec without a reason after it"
+
+
+def test_the_import_contracts_hold():
+    """The layers of docs/ARCHITECTURE.md, as import-linter contracts in pyproject.toml."""
+    result = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=REPO,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_the_clinical_core_loads_neither_flask_nor_sqlalchemy():
+    probe = "import sys, scheduler.clinical; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy'}))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

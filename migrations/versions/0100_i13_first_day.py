@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i13_first_day"
-down_revision = "0005"
+down_revision = "i19_token_expiry"
 branch_labels = None
 depends_on = None
 

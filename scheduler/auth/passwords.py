@@ -1,7 +1,8 @@
 """Password hashing: Argon2id through argon2-cffi.
 
 The library defaults (RFC 9106 low-memory profile: 64 MiB, t=3, p=4) are above OWASP's
-minimum for Argon2id; tests pass a cheap profile through configuration to stay fast.
+minimum for Argon2id. The test suite swaps in argon2's cheapest profile (tests/conftest.py);
+nothing in the application can.
 """
 
 from __future__ import annotations
@@ -11,15 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MIN_PASSWORD_LENGTH = 12
 
-_default_hasher = PasswordHasher(type=Type.ID)
-_hasher = _default_hasher
-
-
-def use_cheap_hashing_for_tests() -> None:
-    global _hasher
-    from argon2.profiles import CHEAPEST
-
-    _hasher = PasswordHasher.from_parameters(CHEAPEST)
+_hasher = PasswordHasher(type=Type.ID)
 
 
 def hash_password(password: str) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.booking.availability import Interval, WeeklyBlock, local_day_bounds, working_intervals
 from scheduler.booking.travel import Point, TravelSettings, travel_min
+from scheduler import wording
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,6 @@ class Conflict:
     visit_id: int | None = None
 
 
-def fmt_local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
-
-
 def conflicts_for(
     proposal: Proposal,
     nurse: NurseContext,
@@ -81,60 +78,58 @@ def conflicts_for(
         local_date = start.astimezone(patient_zone or zone).date()
         first, last = window
         if not first <= local_date <= last:
-            found.append(Conflict("order_window", f"Day {proposal.day_number} on {local_date.isoformat()} is outside "
-                                  f"the order's window {first.isoformat()} to {last.isoformat()}."))
+            found.append(Conflict("order_window", wording.order_window(proposal.day_number, local_date, first, last)))
 
     for off in nurse.time_off:
         if off.overlaps(start, end):
-            found.append(Conflict("time_off", f"{nurse.name} is off from {fmt_local(off.start, zone)} to {fmt_local(off.end, zone)}."))
+            found.append(Conflict("time_off", wording.time_off(nurse.name, off.start, off.end, zone)))
             break
     else:
         local_date = start.astimezone(zone).date()
         intervals = working_intervals(local_date, list(nurse.blocks), zone, list(nurse.time_off))
         if not any(i.contains(start, end) for i in intervals):
-            hours = ", ".join(f"{i.start.astimezone(zone):%H:%M}-{i.end.astimezone(zone):%H:%M}" for i in intervals) or "none"
-            found.append(Conflict("working_hours", f"{fmt_local(start, zone)}-{end.astimezone(zone):%H:%M} is outside "
-                                  f"{nurse.name}'s working hours that day ({hours})."))
+            hours = [(i.start, i.end) for i in intervals]
+            found.append(Conflict("working_hours", wording.working_hours(nurse.name, start, end, hours, zone)))
 
     for other in nurse.visits:
         if other.ends_at <= start:
             gap_needed = travel_min(other.place, proposal.place, travel)
             if other.ends_at + timedelta(minutes=gap_needed) > start:
-                found.append(_nurse_conflict(other, nurse, f"needs {gap_needed} min to drive from the visit ending {fmt_local(other.ends_at, zone)}"))
+                found.append(Conflict("nurse_overlap", wording.nurse_busy_before(
+                    nurse.name, other.label, other.ends_at, gap_needed, zone), other.visit_id))
         elif other.starts_at >= end:
             gap_needed = travel_min(proposal.place, other.place, travel)
             if end + timedelta(minutes=gap_needed) > other.starts_at:
-                found.append(_nurse_conflict(other, nurse, f"needs {gap_needed} min to drive to the visit starting {fmt_local(other.starts_at, zone)}"))
+                found.append(Conflict("nurse_overlap", wording.nurse_busy_after(
+                    nurse.name, other.label, other.starts_at, gap_needed, end, zone), other.visit_id))
         else:
-            found.append(_nurse_conflict(other, nurse, f"already has a visit {fmt_local(other.starts_at, zone)}-{other.ends_at.astimezone(zone):%H:%M}"))
+            found.append(Conflict("nurse_overlap", wording.nurse_overlap(nurse.name, other.label, other.starts_at,
+                                                                          other.ends_at, zone), other.visit_id))
 
     for other in patient_visits:
         if other.starts_at < end and start < other.ends_at:
-            found.append(Conflict("patient_overlap", f"The patient already has a visit {fmt_local(other.starts_at, zone)}-"
-                                  f"{other.ends_at.astimezone(zone):%H:%M}.", other.visit_id))
+            found.append(Conflict("patient_overlap", wording.patient_overlap(other.starts_at, other.ends_at, zone),
+                                  other.visit_id))
 
     day = local_day_bounds(start.astimezone(zone).date(), zone)
     same_day = [v for v in nurse.visits if day.overlaps(v.starts_at, v.ends_at)]
     if len(same_day) >= nurse.max_visits_per_day:
-        found.append(Conflict("max_visits_per_day", f"{nurse.name} already has {len(same_day)} visit(s) that day "
-                              f"(maximum {nurse.max_visits_per_day})."))
+        found.append(Conflict("max_visits_per_day", wording.max_visits(nurse.name, len(same_day), nurse.max_visits_per_day)))
     return found
 
 
-def _nurse_conflict(other: BookedVisit, nurse: NurseContext, why: str) -> Conflict:
-    name = f"visit #{other.visit_id}" if other.visit_id else "another day of this course"
-    return Conflict("nurse_overlap", f"{nurse.name} {why} ({name}{': ' + other.label if other.label else ''}).", other.visit_id)
-
-
-def series_proposals(first_start: datetime, visit_mins: list[float], *, place: Point, patient_id: int, zone: ZoneInfo) -> list[Proposal]:
+def series_proposals(first_start: datetime, visit_mins: list[float], *, place: Point, patient_id: int, zone: ZoneInfo,
+                     day_numbers: tuple[int, ...] | None = None) -> list[Proposal]:
     """A course on consecutive days at the same local clock time (labels give ITP courses on
-    consecutive days)."""
+    consecutive days). `day_numbers`: only these days of the course (a cancelled day booked
+    again), each as many days after the first one as its number says."""
     local = first_start.astimezone(zone)
+    numbers = day_numbers or tuple(range(1, len(visit_mins) + 1))
     proposals = []
-    for index, visit_min in enumerate(visit_mins):
-        day = local.date() + timedelta(days=index)
+    for number, visit_min in zip(numbers, visit_mins):
+        day = local.date() + timedelta(days=number - numbers[0])
         start = datetime.combine(day, time(local.hour, local.minute), tzinfo=zone).astimezone(first_start.tzinfo)
-        proposals.append(Proposal(index + 1, start, visit_min, place, patient_id))
+        proposals.append(Proposal(number, start, visit_min, place, patient_id))
     return proposals
 
 

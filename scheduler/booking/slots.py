@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from scheduler.booking.availability import local_day_bounds, local_to_utc, working_intervals
 from scheduler.booking.rules import BookedVisit, NurseContext, Proposal, series_conflicts, series_proposals
 from scheduler.booking.travel import Point, TravelSettings, travel_min
+from scheduler import wording
 
 STEP_MIN = 15  # suggested starts fall on the quarter hour
 
@@ -29,6 +30,7 @@ class SlotRequest:
     window: tuple[date, date]
     preferred_hours: tuple[time, time] | None = None  # local to the patient
     not_before: datetime | None = None  # usually now
+    day_numbers: tuple[int, ...] | None = None  # only these days of the course (None: all)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,13 @@ def suggest_slots(
             if slot is not None:
                 slots.append(slot)
             day += timedelta(days=1)
-    slots.sort(key=lambda s: (s.starts_at[0].astimezone(request.patient_zone).date(), s.added_travel_min, s.starts_at[0], s.nurse_id))
-    return slots[:limit]
+    return ranked(slots, request)[:limit]
+
+
+def ranked(slots: list[Slot], request: SlotRequest) -> list[Slot]:
+    """The earliest day first, then the least added driving."""
+    return sorted(slots, key=lambda s: (s.starts_at[0].astimezone(request.patient_zone).date(), s.added_travel_min,
+                                        s.starts_at[0], s.nurse_id))
 
 
 # The visits either side of a course that the booking itself checks it against (the
@@ -112,7 +119,8 @@ def _earliest_on(day: date, nurse: NurseContext, request: SlotRequest, patient_v
             if end > interval.end or (nxt is not None and end + timedelta(minutes=travel_min(request.place, nxt.place, travel)) > nxt.starts_at):
                 continue
             proposals = series_proposals(start, list(request.visit_mins), place=request.place,
-                                         patient_id=request.patient_id, zone=request.patient_zone)
+                                         patient_id=request.patient_id, zone=request.patient_zone,
+                                         day_numbers=request.day_numbers)
             if series_conflicts(proposals, nurse, patient_visits=patient_visits, travel=travel,
                                 window=request.window, patient_zone=request.patient_zone):
                 continue
@@ -144,3 +152,44 @@ def _slot(nurse: NurseContext, proposals: list[Proposal], prev: BookedVisit | No
         travel_after_min=after,
         added_travel_min=added,
     )
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    day: date  # local to the patient
+    reason: str  # a sentence: "Thu 3 Dec: no nurse free for 6 h 10 min."
+
+
+def skipped_days(request: SlotRequest, nurses: list[NurseContext], slots: list[Slot], *,
+                 patient_visits: tuple[BookedVisit, ...], travel: TravelSettings) -> list[SkippedDay]:
+    """Why each day of the window before the first one offered was not offered. `slots` are
+    the ranked suggestions (earliest day first), so their first day is the earliest offered."""
+    first, last = request.window
+    offered = slots[0].starts_at[0].astimezone(request.patient_zone).date() if slots else last + timedelta(days=1)
+    skipped, day = [], first
+    while day < offered and day <= last:
+        skipped.append(SkippedDay(day, f"{wording.day_text(day)}: {_why_not(day, request, nurses, patient_visits, travel)}."))
+        day += timedelta(days=1)
+    return skipped
+
+
+def _why_not(day: date, request: SlotRequest, nurses: list[NurseContext], patient_visits, travel: TravelSettings) -> str:
+    working = [n for n in nurses if working_intervals(day, list(n.blocks), n.zone, list(n.time_off))]
+    if not working:
+        on_leave = any(working_intervals(day, list(n.blocks), n.zone, []) for n in nurses)
+        return "no nurse works that day (time off)" if on_leave else "no nurse works that day"
+    free = [n for n in working
+            if sum(1 for v in n.visits if local_day_bounds(day, n.zone).overlaps(v.starts_at, v.ends_at)) < n.max_visits_per_day]
+    if not free:
+        return "every nurse working that day is fully booked"
+    length = wording.duration(request.visit_mins[0])
+    if len(request.visit_mins) > 1:
+        # Room for the first day alone means a later day of the course is what does not fit.
+        first_only = replace(request, visit_mins=request.visit_mins[:1],
+                             day_numbers=request.day_numbers[:1] if request.day_numbers else None)
+        if any(_earliest_on(day, _near(n, day, 1), first_only, patient_visits, travel) for n in free):
+            return f"no nurse free on all {len(request.visit_mins)} days of the course from that day"
+    if request.preferred_hours:
+        start, end = request.preferred_hours
+        return f"no nurse free for {length} within the patient's preferred hours ({start:%H:%M}–{end:%H:%M})"
+    return f"no nurse free for {length}"

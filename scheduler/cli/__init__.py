@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -192,18 +193,21 @@ def _user_by_email(session, email: str):
 @users_group.command("token")
 @click.option("--email", required=True)
 @click.option("--name", default="api", show_default=True, help="What the token is for, e.g. the pharmacy system.")
-def users_token(email: str, name: str) -> None:
+@click.option("--days", type=int, default=None, help="The token stops working this many days from now (default: never).")
+def users_token(email: str, name: str, days: int | None) -> None:
     """Make an API token for an account and print it once (only its hash is stored)."""
     from scheduler.operations import DomainError
     from scheduler.operations.api_tokens import issue_token
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
-            token, plain = issue_token(session, _user_by_email(session, email), name=name, now=utcnow())
+            token, plain = issue_token(session, _user_by_email(session, email), name=name, now=utcnow(),
+                                       valid_for=None if days is None else timedelta(days=days))
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        click.echo(f"Token {token.id} ({token.name}) for {email}; shown once, store it now:", err=True)
+        until = f", valid until {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else ""
+        click.echo(f"Token {token.id} ({token.name}) for {email}{until}; shown once, store it now:", err=True)
         click.echo(plain)
 
 

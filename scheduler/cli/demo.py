@@ -192,13 +192,15 @@ def _patient(session: Session, p: DemoPatient, *, now: datetime) -> Patient:
         user_id=user.id if user else None, first_name=p.first, last_name=p.last, date_of_birth=p.born, sex=p.sex,
         height_cm=p.height_cm, address_line=p.address, city=p.city, postal_code=p.postal_code, lat=p.lat, lon=p.lon,
         timezone=p.tz, phone_e164="+13125550123", email=p.email, preferred_channel=p.channel,
-        iga_status=p.iga_status, risk_renal=p.risk_renal, risk_thrombotic=p.risk_thrombotic,
+        iga_status=p.iga_status, iga_tested_on=date(2026, 9, 15), risk_renal=p.risk_renal, risk_thrombotic=p.risk_thrombotic,
         risk_cardiac=p.risk_cardiac, allergies=p.allergies,
         # Demo patients consented to the channel they chose, so `make run` shows reminders flow.
         email_consent_at=now if p.channel in ("email", "both") and p.email else None,
         sms_consent_at=now if p.channel in ("sms", "both") else None,
     )
-    patient.weights = [PatientWeight(weight_kg=p.weight_kg, measured_on=date(2026, 10, 1))]
+    # Weighed at the last clinic visit, a fortnight before whatever day the demo is seeded on.
+    weighed_on = now.astimezone(ZoneInfo(p.tz)).date() - timedelta(days=14)
+    patient.weights = [PatientWeight(weight_kg=p.weight_kg, measured_on=weighed_on)]
     session.add(patient)
     session.flush()
     return patient

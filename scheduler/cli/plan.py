@@ -84,11 +84,13 @@ NUMBER = _DecimalType()
 @click.option("--pump-resolution", type=click.Choice(["1", "0.1"]), help="Pump resolution in mL/hr (default: protocol setting).")
 @click.option("--protocol-file", envvar="PROTOCOL_FILE", type=click.Path(dir_okay=False),
               help="Organisation protocol file replacing the shipped one [env: PROTOCOL_FILE].")
+@click.option("--prescriber-override", "override_reason", default="",
+              help="A prescriber's reason to plan outside the label (population, course total or length).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def plan_command(ctx: click.Context, product_id, indication, weight_kg, dose_g_per_kg, days, height_cm, sex,
                  age_years, weight_policy, at_risk, first_infusion, product_switch, iga_deficient_with_antibodies,
-                 rounding, pump_resolution, protocol_file, as_json) -> None:
+                 rounding, pump_resolution, protocol_file, override_reason, as_json) -> None:
     """Plan an IVIG course: daily dose, vials, rate ramp and visit length."""
     request = PlanRequest(
         product_id=product_id,
@@ -106,6 +108,7 @@ def plan_command(ctx: click.Context, product_id, indication, weight_kg, dose_g_p
         product_switch=product_switch,
         rounding=rounding.strip().lower(),
         pump_resolution_ml_per_hr=pump_resolution,
+        prescriber_override_reason=override_reason,
     )
     try:
         plan = plan_course(load_catalog(protocol_file), request)
@@ -126,6 +129,7 @@ def format_table(plan: CoursePlan) -> str:
         f"{plan.product_name} ({plan.product_id}) for {plan.indication}  "
         f"[catalog {plan.catalog_version}, {plan.protocol_name}]",
         f"Weight {data['weight_kg']} kg; dosing weight {data['dosing_weight_kg']} kg: {plan.dosing_weight_why}",
+        f"Rates in {plan.rate_basis}",
         f"Dose {data['dose_g_per_kg']} g/kg per day x {data['course_days']} day(s) = {data['total_dose_g']} g; "
         f"{data['concentration_mg_per_ml']} mg/mL; pump resolution {data['pump_resolution_ml_per_hr']} mL/hr",
         f"Rate cap {cap['rate_mg_per_kg_min']} mg/kg/min ({cap['reason']})",
@@ -134,7 +138,7 @@ def format_table(plan: CoursePlan) -> str:
         vials = " + ".join(f"{v['count']} x {v['size_g']} g" for v in day["vials"])
         lines += [
             "",
-            f"Day {day['day']}: {day['dose_g']} g = {day['volume_ml']} mL; vials {vials} (waste {day['waste_g']} g)",
+            f"Day {day['day']}: {day['dose_g']} g = {day['volume_ml']} mL ({day['volume_ml_per_kg']} mL/kg); vials {vials} (waste {day['waste_g']} g)",
             f"  {'from min':>8} {'to min':>8} {'mg/kg/min':>9} {'mL/hr':>7} {'step mL':>8} {'total mL':>8}  source",
         ]
         for step in day["steps"]:

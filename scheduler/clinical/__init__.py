@@ -19,6 +19,7 @@ from scheduler.clinical.errors import (
     StockShortage,
     UnknownProduct,
 )
+from scheduler.clinical.booked import BookedDay, BookedPlan, PlanFormatError
 from scheduler.clinical.plan import CoursePlan, DayPlan, PlanRequest, PlanWarning, plan_course
 from scheduler.clinical.protocol import Protocol, RampProtocol, Settings
 from scheduler.clinical.ramp import RampStep, RateCap, applicable_cap, build_ramp, pump_rate_ml_per_hr, rate_schedule
@@ -35,7 +36,7 @@ from scheduler.clinical.vials import (
 )
 
 __all__ = [
-    "Catalog", "CatalogError", "ClinicalRuleViolation", "CoursePlan", "DayPlan", "DosingWeight",
+    "BookedDay", "BookedPlan", "PlanFormatError", "Catalog", "CatalogError", "ClinicalRuleViolation", "CoursePlan", "DayPlan", "DosingWeight",
     "IndicationRule", "InvalidPlanInput", "LotAllocation", "PlanRequest", "PlanWarning", "Product",
     "Protocol", "RampInvariantError", "RampProtocol", "RampStep", "RateCap", "Settings", "Sourced",
     "StockLot", "StockShortage", "UnknownProduct", "VialCount", "VialPlan", "VisitLength",

@@ -95,7 +95,37 @@ class IndicationRule:
     steps: Sourced[tuple[LabelStep, ...]] | None = None
     max_rate_mg_per_kg_min: Sourced[Decimal] | None = None
     at_risk_max_rate_mg_per_kg_min: Sourced[Decimal] | None = None
+    # The labelled population: the youngest age the indication is labelled for, with the
+    # label's own words ("adults", "patients age 15 years and older"). None: not confirmed.
+    min_age: Sourced[Population] | None = None
+    # The label lets the second daily dose be withheld after an adequate platelet rise at 24 h.
+    day2_withhold: Sourced[str] | None = None
     note: str | None = None
+
+    @property
+    def labelled_total_max_g_per_kg(self) -> Decimal | None:
+        """The largest course total of any labelled regimen (dose per day x days)."""
+        if not self.regimens:
+            return None
+        return max(r.dose_max_g_per_kg * r.days for r in self.regimens.value)
+
+    @property
+    def labelled_max_days(self) -> int | None:
+        return max(r.days for r in self.regimens.value) if self.regimens else None
+
+    @property
+    def labelled_max_daily_g_per_kg(self) -> Decimal | None:
+        return max(r.dose_max_g_per_kg for r in self.regimens.value) if self.regimens else None
+
+    def is_labelled_regimen(self, dose_g_per_kg: Decimal, days: int) -> bool:
+        return bool(self.regimens) and any(
+            r.dose_min_g_per_kg <= dose_g_per_kg <= r.dose_max_g_per_kg and r.days == days for r in self.regimens.value)
+
+
+@dataclass(frozen=True)
+class Population:
+    min_age_years: int
+    wording: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,8 @@ class Product:
     # None means the reference could not confirm the wording either way.
     iga_contraindication: Sourced[bool] | None = None
     at_risk_wording: Sourced[str] | None = None
+    # The label's caution on the high-dose regimen and fluid volume (cardiac, renal, at-risk).
+    volume_caution: Sourced[str] | None = None
     excipients: tuple[Excipient, ...] = ()
     note: str | None = None
 
@@ -180,11 +212,11 @@ def load_catalog(protocol_path: str | Path | None = None, *, products_path: str 
 
 _PRODUCT_FIELDS = {
     "name", "manufacturer", "note", "concentration_mg_per_ml", "vial_sizes_g", "iga_ug_per_ml",
-    "iga_contraindication", "at_risk_wording", "excipients", "indications",
+    "iga_contraindication", "at_risk_wording", "volume_caution", "excipients", "indications",
 }
 _INDICATION_FIELDS = {
     "regimens", "initial_rate_mg_per_kg_min", "initial_min", "step_min", "step_increment_mg_per_kg_min",
-    "steps", "max_rate_mg_per_kg_min", "at_risk_max_rate_mg_per_kg_min", "note",
+    "steps", "max_rate_mg_per_kg_min", "at_risk_max_rate_mg_per_kg_min", "min_age_years", "day2_withhold", "note",
 }
 _IGA_QUALIFIERS = ("average", "at most", "less than")
 
@@ -228,6 +260,7 @@ def _read_product(product_id: str, table: Table) -> Product:
         iga_ug_per_ml=_sourced(table, "iga_ug_per_ml", _read_iga, frozenset({"qualifier"})),
         iga_contraindication=_sourced(table, "iga_contraindication", lambda t: t.boolean("value")),
         at_risk_wording=_sourced(table, "at_risk_wording", lambda t: t.text("value")),
+        volume_caution=_sourced(table, "volume_caution", lambda t: t.text("value")),
         excipients=_read_excipients(table),
         indications=indications,
     )
@@ -275,6 +308,9 @@ def _read_indication(product_id: str, indication: str, table: Table) -> Indicati
         steps=_sourced(table, "steps", _read_label_steps),
         max_rate_mg_per_kg_min=_sourced(table, "max_rate_mg_per_kg_min", lambda t: t.number("value")),
         at_risk_max_rate_mg_per_kg_min=_sourced(table, "at_risk_max_rate_mg_per_kg_min", lambda t: t.number("value")),
+        min_age=_sourced(table, "min_age_years",
+                         lambda t: Population(int(t.number("value", whole=True)), t.text("wording")), frozenset({"wording"})),
+        day2_withhold=_sourced(table, "day2_withhold", lambda t: t.text("value")),
         note=table.text("note", required=False),
     )
     _check_rates_consistent(rule, table)
@@ -335,6 +371,6 @@ def _check_rates_consistent(rule: IndicationRule, table: Table) -> None:
 
 
 __all__ = [
-    "Catalog", "CatalogError", "Excipient", "IgaContent", "IndicationRule", "LabelStep", "Product",
+    "Catalog", "CatalogError", "Excipient", "IgaContent", "IndicationRule", "LabelStep", "Population", "Product",
     "Regimen", "Sourced", "load_catalog",
 ]

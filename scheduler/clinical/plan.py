@@ -52,6 +52,9 @@ class PlanRequest:
     pump_resolution_ml_per_hr: Decimal | float | int | str | None = None  # None: organisation setting
     stock_lots: tuple[StockLot, ...] = ()
     visit_dates: tuple[date, ...] = ()
+    # A prescriber's reason to go outside the label (population, course total, course length,
+    # daily dose); without it those are refused.
+    prescriber_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class DayPlan:
     visit: VisitLength
     lots: tuple[LotAllocation, ...] = ()
     visit_date: date | None = None
+    # Fluid load per kg of ACTUAL body weight: the body takes the whole volume, whatever
+    # weight the dose was computed from.
+    volume_ml_per_kg: Decimal = Decimal(0)
 
     @property
     def infusion_min(self) -> Decimal:
@@ -107,6 +113,12 @@ class CoursePlan:
         return self.dosing.why
 
     @property
+    def rate_basis(self) -> str:
+        """Which weight the mg/kg/min rates are multiplied by, in the words a nurse checks."""
+        kind = "adjusted" if self.dosing.adjusted else "actual"
+        return f"mg/kg/min of dosing weight {self.dosing.weight_kg.normalize():f} kg, {kind}"
+
+    @property
     def total_dose_g(self) -> Decimal:
         return sum((day.dose_g for day in self.days), Decimal(0))
 
@@ -130,6 +142,7 @@ def plan_course(catalog: Catalog, request: PlanRequest) -> CoursePlan:
     rule = product.indication(request.indication)
     _refuse_if_iga_contraindicated(catalog, product, request)
     product.require_plannable(request.indication)
+    label_warnings = _outside_label(product, rule, inputs, request)
 
     dosing = dosing_weight(inputs.weight_kg, policy=request.weight_policy, height_cm=inputs.height_cm,
                            sex=inputs.sex, age_years=inputs.age_years)
@@ -151,7 +164,7 @@ def plan_course(catalog: Catalog, request: PlanRequest) -> CoursePlan:
     steps = ramp_for(volume_ml)
     days = _days(request, inputs, product, dose_g, volume_ml, steps, settings)
 
-    warnings = []
+    warnings = list(label_warnings)
     if request.at_risk and cap.lowered_by_risk:
         warnings.append(PlanWarning("at_risk_cap_applied", (
             f"At-risk patient: rates capped at {cap.rate_mg_per_kg_min} mg/kg/min ({cap.reason}; "
@@ -160,12 +173,8 @@ def plan_course(catalog: Catalog, request: PlanRequest) -> CoursePlan:
         warnings.append(PlanWarning("adjusted_weight_used", f"Dosing weight {dosing.weight_kg} kg: {dosing.why}"))
     if rounded:
         warnings.extend(_rounding_warning(rounded))
-    if rule.regimens:
-        label_max = max(r.dose_max_g_per_kg for r in rule.regimens.value)
-        if inputs.dose_g_per_kg > label_max:
-            regimens = "; ".join(r.describe() for r in rule.regimens.value)
-            warnings.append(PlanWarning("dose_above_label", (
-                f"{inputs.dose_g_per_kg} g/kg per day is above the label's {label_max} g/kg per day ({regimens})")))
+    if request.at_risk and product.volume_caution:
+        warnings.append(_volume_caution(product, days[0], inputs))
     warnings.extend(PlanWarning("excipient", f"{e.name}: {e.note}") for e in product.excipients)
     too_long = [day for day in days if day.visit_min > settings.max_session_min]
     if too_long:
@@ -208,8 +217,56 @@ def _days(request, inputs, product, dose_g, volume_ml, steps, settings) -> tuple
         # A first infusion or a switch concerns the course's first day only.
         visit = visit_length(infusion, settings, first_infusion=request.first_infusion and number == 1,
                              product_switch=request.product_switch and number == 1)
-        days.append(DayPlan(number, dose_g, volume_ml, vials.waste_g, vials.vials, steps, visit, allocations, visit_date))
+        days.append(DayPlan(number, dose_g, volume_ml, vials.waste_g, vials.vials, steps, visit, allocations, visit_date,
+                            volume_ml / inputs.weight_kg))
     return tuple(days)
+
+
+def _outside_label(product: Product, rule, inputs: _Inputs, request: PlanRequest) -> list[PlanWarning]:
+    """Where the order leaves the label: refused without a prescriber's reason, or a warning.
+
+    Override, not hard stop, because none of these is a contraindication: the labels say
+    what the product is *indicated* for ("adults", "2 g/kg total: 1 g/kg x 2 days"), and
+    going beyond an indication is the prescriber's decision to make and to own. The reason is
+    recorded on the order and shown to the coordinator and the nurse (docs/clinical-safety.md).
+    """
+    outside = []
+    population = rule.min_age
+    if population and inputs.age_years is not None and inputs.age_years < population.value.min_age_years:
+        outside.append(f"{product.name} for {request.indication.upper()} is labelled for {population.value.wording}; "
+                       f"the patient is {inputs.age_years.normalize():f} years old")
+    warnings = []
+    if rule.regimens:
+        labelled = "; ".join(r.describe() for r in rule.regimens.value)
+        course = inputs.dose_g_per_kg * inputs.days
+        if inputs.dose_g_per_kg > rule.labelled_max_daily_g_per_kg:
+            outside.append(f"{inputs.dose_g_per_kg.normalize():f} g/kg per day is above the label's "
+                           f"{rule.labelled_max_daily_g_per_kg.normalize():f} g/kg per day ({labelled})")
+        if course > rule.labelled_total_max_g_per_kg:
+            outside.append(f"the course of {course.normalize():f} g/kg is above the labelled total of "
+                           f"{rule.labelled_total_max_g_per_kg.normalize():f} g/kg ({labelled})")
+        if inputs.days > rule.labelled_max_days:
+            outside.append(f"{inputs.days} days is longer than any labelled regimen "
+                           f"({rule.labelled_max_days} day{'s' if rule.labelled_max_days > 1 else ''} at most: {labelled})")
+        if not outside and not rule.is_labelled_regimen(inputs.dose_g_per_kg, inputs.days):
+            warnings.append(PlanWarning("unlabelled_regimen", (
+                f"{inputs.dose_g_per_kg.normalize():f} g/kg x {inputs.days} day(s) is not a labelled regimen "
+                f"of {product.name} for {request.indication.upper()} (labelled: {labelled}). Source: {rule.regimens.source}")))
+    if not outside:
+        return warnings
+    reasons = "; ".join(outside)
+    override = (request.prescriber_override_reason or "").strip()
+    if not override:
+        raise ClinicalRuleViolation("prescriber_override_required", (
+            f"Outside the label: {reasons}. A prescriber's override with a reason must be recorded on the order."))
+    return [*warnings, PlanWarning("prescriber_override", f"Outside the label: {reasons}. Prescriber's override: {override}")]
+
+
+def _volume_caution(product: Product, day: DayPlan, inputs: _Inputs) -> PlanWarning:
+    return PlanWarning("volume_caution", (
+        f"At-risk patient (cardiac, renal or thrombotic): {day.volume_ml.quantize(Decimal('1'))} mL a day "
+        f"({day.volume_ml_per_kg.quantize(Decimal('0.1'))} mL/kg of {inputs.weight_kg.normalize():f} kg). "
+        f"{product.name} label: \"{product.volume_caution.value}\" Source: {product.volume_caution.source}"))
 
 
 def _rounding_warning(rounded: RoundedDose) -> list[PlanWarning]:
@@ -232,7 +289,8 @@ def _session_too_long(too_long, request, inputs, dose_g, settings, ramp_for, con
             per_day_g_per_kg = (inputs.dose_g_per_kg * inputs.days / split_days).quantize(Decimal("0.01"))
             return message + (f" Alternative: split the course over {split_days} days "
                               f"({per_day_g.quantize(Decimal('0.1'))} g, {per_day_g_per_kg} g/kg per day): "
-                              f"visit {visit.visit_min} min.")
+                              f"visit {visit.visit_min} min. A split is a new regimen: a prescriber must confirm it "
+                              "(a new prescription) before it is booked.")
     return message + f" Even split over {MAX_DAYS} days a visit would exceed the limit: review with the prescriber."
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
+from scheduler.clinical.booked import BookedPlan, PlanFormatError
 from scheduler.clinical.ramp import pump_rate_ml_per_hr
 
 STEP_UP, SLOW_DOWN, PAUSE, RESUME, START, STOP = "step_up", "slow_down", "pause", "resume", "start", "stop"
@@ -89,19 +90,17 @@ def _dec(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def planned_ramp_from_plan(plan: dict, day_number: int) -> PlannedRamp:
-    """The stored plan (plan_to_dict JSON) of one day: never recomputed from today's catalog."""
-    day = plan["days"][day_number - 1]
-    cap = plan["cap"]
-    resolution = _dec(plan["pump_resolution_ml_per_hr"])
-    cap_ml_per_hr = pump_rate_ml_per_hr(_dec(cap["rate_mg_per_kg_min"]), _dec(plan["dosing_weight_kg"]),
-                                        _dec(plan["concentration_mg_per_ml"]), resolution)
-    steps = tuple(
-        PlannedStep(_dec(s["start_min"]), _dec(s["end_min"]), _dec(s["rate_ml_per_hr"]), _dec(s["volume_ml"]),
-                    _dec(s["cumulative_ml"]), s["source"], s.get("capped_by"))
-        for s in day["steps"]
-    )
-    return PlannedRamp(steps, _dec(day["volume_ml"]), cap_ml_per_hr, cap["reason"], resolution)
+def planned_ramp_from_plan(plan: BookedPlan, day_number: int) -> PlannedRamp:
+    """The stored plan of one day: never recomputed from today's catalog."""
+    day = plan.day(day_number)
+    if day is None:
+        raise PlanFormatError(f"The stored plan has no day {day_number}.")
+    resolution = plan.pump_resolution_ml_per_hr
+    cap_ml_per_hr = pump_rate_ml_per_hr(plan.cap_rate_mg_per_kg_min, plan.dosing_weight_kg,
+                                        plan.concentration_mg_per_ml, resolution)
+    steps = tuple(PlannedStep(s.start_min, s.end_min, s.rate_ml_per_hr, s.volume_ml, s.cumulative_ml, s.source,
+                              s.capped_by) for s in day.steps)
+    return PlannedRamp(steps, day.volume_ml, cap_ml_per_hr, plan.cap_reason, resolution)
 
 
 def pump_setting(rate_ml_per_hr: Decimal, ramp: PlannedRamp) -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from scheduler.clinical.booked import SCHEMA_VERSION
 from scheduler.clinical.plan import CoursePlan, DayPlan
 
 TENTH = Decimal("0.1")
@@ -20,12 +21,14 @@ HUNDREDTH = Decimal("0.01")
 def plan_to_dict(plan: CoursePlan) -> dict:
     request = plan.request
     return {
+        "schema": SCHEMA_VERSION,  # read back by BookedPlan.from_dict (booked.py)
         "product": plan.product_id,
         "product_name": plan.product_name,
         "indication": plan.indication,
         "weight_kg": number(plan.weight_kg),
         "dosing_weight_kg": number(plan.dosing_weight_kg),
         "dosing_weight_why": plan.dosing_weight_why,
+        "rate_basis": plan.rate_basis,
         "weight_policy": plan.dosing.policy,
         "dose_g_per_kg": number(plan.dose_g_per_kg),
         "course_days": len(plan.days),
@@ -58,6 +61,7 @@ def _day(day: DayPlan) -> dict:
         "visit_date": day.visit_date.isoformat() if day.visit_date else None,
         "dose_g": number(day.dose_g, HUNDREDTH),
         "volume_ml": number(day.volume_ml, TENTH),
+        "volume_ml_per_kg": number(day.volume_ml_per_kg, TENTH),
         "waste_g": number(day.waste_g, HUNDREDTH),
         "vials": [{"size_g": number(v.size_g), "count": v.count} for v in day.vials],
         "lots": [

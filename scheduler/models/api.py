@@ -26,6 +26,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optional: a token for a short integration or a test expires by itself (None: never).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
 

@@ -21,6 +21,7 @@ class LabDraw(Base):
         UniqueConstraint("visit_id", "offset_hours"),
         Index("ix_lab_draws_patient_due", "patient_id", "due_at"),
         Index("ix_lab_draws_status_due", "status", "due_at"),
+        Index("ix_lab_draws_awaiting_result", "awaiting_result_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,9 +33,14 @@ class LabDraw(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the draw is done without its result, cleared when the result comes: the
+    # dashboard finds results to chase through its index, not by checking every draw
+    # ever done for a result.
+    awaiting_result_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
     result: Mapped[LabResult | None] = relationship(back_populates="draw", uselist=False)
 
 

@@ -1,11 +1,11 @@
-"""Nurses: home base, weekly working hours and time off."""
+"""Nurses: home base, weekly working hours and absences (sick, leave, training)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger, String, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
@@ -41,7 +41,9 @@ class Nurse(Base):
     working_hours: Mapped[list[WorkingHours]] = relationship(
         back_populates="nurse", cascade="all, delete-orphan", order_by="WorkingHours.weekday"
     )
-    time_off: Mapped[list[TimeOff]] = relationship(back_populates="nurse", cascade="all, delete-orphan")
+    absences: Mapped[list[Absence]] = relationship(back_populates="nurse", cascade="all, delete-orphan")
+    # The older name of the same rows: booking code and other branches read `time_off`.
+    time_off = synonym("absences")
 
     @property
     def display_name(self) -> str:
@@ -66,17 +68,34 @@ class WorkingHours(Base):
     nurse: Mapped[Nurse] = relationship(back_populates="working_hours")
 
 
-class TimeOff(Base):
-    __tablename__ = "nurse_time_off"
+ABSENCE_KINDS = ("sick", "leave", "training")
+
+
+class Absence(Base):
+    """A stretch of time the nurse does not work: what used to be "time off", with its kind.
+
+    Visits already booked inside it stay booked (a sick call must not lose them) until a
+    re-plan moves them; the booking rules refuse any new visit in it.
+    """
+
+    __tablename__ = "nurse_absences"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
-        Index("ix_nurse_time_off_nurse_starts", "nurse_id", "starts_at"),
+        one_of("kind", ABSENCE_KINDS),
+        Index("ix_nurse_absences_nurse_starts", "nurse_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nurse_id: Mapped[int] = mapped_column(ForeignKey("nurses.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(12), default="leave")
     reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    nurse: Mapped[Nurse] = relationship(back_populates="time_off")
+    nurse: Mapped[Nurse] = relationship(back_populates="absences")
+
+
+# Time off is an absence of kind "leave" (migration 0100_i17_absences_and_replans).
+TimeOff = Absence

@@ -86,6 +86,8 @@ class Patient(Base):
     preferred_end: Mapped[time | None] = mapped_column(Time)
 
     iga_status: Mapped[str] = mapped_column(String(30), default="unknown")
+    # The date of the serum IgA result behind iga_status; None while it is unknown.
+    iga_tested_on: Mapped[date | None] = mapped_column(Date)
     risk_renal: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_thrombotic: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_cardiac: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -15,9 +15,14 @@ from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
-# portal_invitation: not a reminder, but a message the coordinator sends through the same
-# outbox (channels, quiet hours, retries), so it is never lost either.
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "portal_invitation", "email_confirmation")
+# portal_invitation / email_confirmation: not reminders, but messages sent through the same
+# outbox (channels, quiet hours, retries), so they are never lost either.
+# visit_update / visit_cancel / draw_cancel: sent at once when a visit or draw the patient
+# already has in his calendar (a sent message carried its ICS) moves or is cancelled.
+REMINDER_KINDS = (
+    "visit_eve", "visit_morning", "lab_draw", "portal_invitation", "email_confirmation",
+    "visit_update", "visit_cancel", "draw_cancel",
+)
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
@@ -35,6 +40,8 @@ class Reminder(Base):
         Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_reminders_visit", "visit_id"),
         Index("ix_reminders_lab_draw", "lab_draw_id"),
+        # A patient's last messages (portal), newest first, whatever the agency's history.
+        Index("ix_reminders_patient_status_sent", "patient_id", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,3 +67,5 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient = relationship("Patient")
+    visit = relationship("Visit")
+    lab_draw = relationship("LabDraw")

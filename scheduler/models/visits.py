@@ -6,9 +6,9 @@ later catalog or weight change never silently alters what the nurse will infuse.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ColumnElement, and_, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.clock import utcnow
@@ -29,6 +29,11 @@ class Visit(Base):
         Index("ix_visits_nurse_starts", "nurse_id", "starts_at"),
         Index("ix_visits_patient_starts", "patient_id", "starts_at"),
         Index("ix_visits_order_day", "order_id", "day_number"),
+        # Windows over every nurse (calendar, dashboard); see `overlapping` below.
+        Index("ix_visits_starts", "starts_at"),
+        # Past visits still booked or in progress (the dashboard's undocumented visits): the
+        # few open ones, not every visit that ever ended.
+        Index("ix_visits_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,8 +48,13 @@ class Visit(Base):
     travel_after_min: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="booked")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # When it was cancelled: a cancellation can be undone the same (local) day.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     catalog_version: Mapped[str] = mapped_column(String(64))
     plan: Mapped[dict] = mapped_column(JSON)
+    # Why the stored plan no longer holds for the patient as he now is ("" when it holds):
+    # set by the live re-check after a patient change; start is refused until re-planned.
+    needs_replan_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Optimistic version: bumped by every change, so reminders and calendar entries that
     # were derived from an older version can be recognised.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -54,3 +64,17 @@ class Visit(Base):
     order = relationship("TherapyOrder", back_populates="visits")
     patient = relationship("Patient")
     nurse = relationship("Nurse")
+
+
+# A visit lasts less than a day: the database refuses longer ones (migration
+# 0100_i20_bounded_intervals), and that is what lets an interval lookup bound both ends.
+MAX_VISIT_DURATION = timedelta(hours=24)
+
+
+def overlapping(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Visits overlapping [start, end), bounded on both sides of starts_at.
+
+    `starts_at < end AND ends_at > start` alone lets an index on starts_at bound only the
+    upper end, so the scan reads every earlier visit; no visit overlapping `start` began
+    a full MAX_VISIT_DURATION before it, so the lookup reads the window and a day."""
+    return and_(Visit.starts_at < end, Visit.starts_at > start - MAX_VISIT_DURATION, Visit.ends_at > start)

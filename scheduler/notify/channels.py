@@ -39,6 +39,11 @@ class Outgoing:
     subject: str
     text: str
     unsubscribe_url: str | None = None
+    html: str | None = None  # email: the HTML alternative of `text`
+    ics: bytes | None = None  # email: the calendar file (text/calendar) ...
+    ics_method: str | None = None  # ... and its METHOD (REQUEST or CANCEL)
+    # SMS: the messages to send, each within 160 GSM-7 characters ("(1/2) ..." when split).
+    sms_parts: tuple[str, ...] = ()
 
 
 def message_id(dedupe_key: str, mail_from: str) -> str:
@@ -77,6 +82,13 @@ class EmailChannel:
         if out.unsubscribe_url:
             msg["List-Unsubscribe"] = f"<{out.unsubscribe_url}>"
         msg.set_content(out.text)
+        if out.html:
+            msg.add_alternative(out.html, subtype="html")
+        if out.ics:
+            # Attached whole, with the method in the Content-Type as RFC 6047 asks, so mail
+            # programs offer "add to calendar" (or update / remove the event).
+            msg.add_attachment(out.ics, maintype="text", subtype="calendar", filename="calendar.ics",
+                               params={"method": out.ics_method or "REQUEST", "charset": "UTF-8"})
         for attempt in (1, 2):
             try:
                 if self._smtp is None:
@@ -130,9 +142,17 @@ class SmsChannel:
         self.sms_from = sms_from
 
     def send(self, out: Outgoing) -> str:
-        body = urllib.parse.urlencode({"To": out.to, "From": self.sms_from, "Body": out.text}).encode()
+        """Every part in order; the provider ids joined by commas. A failure after some
+        parts went makes the retry send them again (the same Idempotency-Key per part)."""
+        parts = out.sms_parts or (out.text,)
+        if len(parts) == 1:
+            return self._send_part(out.to, parts[0], out.dedupe_key)
+        return ",".join(self._send_part(out.to, part, f"{out.dedupe_key}-part{i}") for i, part in enumerate(parts, 1))
+
+    def _send_part(self, to: str, text: str, key: str) -> str:
+        body = urllib.parse.urlencode({"To": to, "From": self.sms_from, "Body": text}).encode()
         request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={**self.headers, "Idempotency-Key": out.dedupe_key})
+                                         headers={**self.headers, "Idempotency-Key": key})
         try:
             with urllib.request.urlopen(request, timeout=SEND_TIMEOUT_S) as response:  # nosec B310 - scheme checked to be http(s) in __init__
                 answer = json.loads(response.read() or b"{}")

@@ -27,17 +27,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def issue_token(session: Session, user: User, *, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token for `user`; the plain token is returned here and never again."""
+def issue_token(session: Session, user: User, *, name: str, now: datetime,
+                valid_for: timedelta | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`, expiring after `valid_for` if given; the plain token is
+    returned here and never again."""
     name = (name or "").strip()[:100] or "api"
     if not user.is_active:
         raise DomainError(f"The account {user.email} is disabled.")
+    if valid_for is not None and valid_for <= timedelta(0):
+        raise DomainError("A token must be valid for some time; give a positive number of days.")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_sha256=token_hash(plain), created_at=now)
+    token = ApiToken(user_id=user.id, name=name, token_sha256=token_hash(plain), created_at=now,
+                     expires_at=None if valid_for is None else now + valid_for)
     session.add(token)
     session.flush()
     audit.record(session, actor=None, action="api_token_issued", object_type="user", object_id=user.id, now=now,
-                 details={"token_id": token.id, "name": name})
+                 details={"token_id": token.id, "name": name,
+                          "expires_at": None if token.expires_at is None else token.expires_at.isoformat()})
     return token, plain
 
 
@@ -66,6 +72,8 @@ def authenticate_token(session: Session, plain: str, *, now: datetime) -> ApiTok
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_hash(plain)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and now >= token.expires_at:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.models import Nurse, TherapyOrder, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.models import Nurse, Patient, TherapyOrder, Visit
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, VISIT_STATUSES, overlapping
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,16 @@ class WeekGrid:
 
 
 def week_grid(session: Session, monday: date, zone: ZoneInfo, *, nurse_id: int | None = None,
-              product_id: str | None = None, days: int = 7) -> WeekGrid:
+              product_id: str | None = None, days: int = 7, include_cancelled: bool = False,
+              patient_zone: str | None = None) -> WeekGrid:
     start = datetime.combine(monday, time(0), tzinfo=zone)
     end = datetime.combine(monday + timedelta(days=days), time(0), tzinfo=zone)
     nurses_query = select(Nurse).order_by(Nurse.last_name, Nurse.first_name)
     visits_query = (
         select(Visit)
         .options(selectinload(Visit.patient), selectinload(Visit.order))
-        .where(Visit.starts_at < end, Visit.ends_at > start, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+        .where(overlapping(start, end),
+               Visit.status.in_(VISIT_STATUSES if include_cancelled else ACTIVE_VISIT_STATUSES))
         .order_by(Visit.starts_at)
     )
     if nurse_id is not None:
@@ -42,6 +44,8 @@ def week_grid(session: Session, monday: date, zone: ZoneInfo, *, nurse_id: int |
         visits_query = visits_query.where(Visit.nurse_id == nurse_id)
     if product_id:
         visits_query = visits_query.join(TherapyOrder, TherapyOrder.id == Visit.order_id).where(TherapyOrder.product_id == product_id)
+    if patient_zone:
+        visits_query = visits_query.join(Patient, Patient.id == Visit.patient_id).where(Patient.timezone == patient_zone)
     cells: dict[tuple[int, date], list[Visit]] = defaultdict(list)
     for visit in session.scalars(visits_query):
         cells[(visit.nurse_id, visit.starts_at.astimezone(zone).date())].append(visit)
@@ -67,6 +71,6 @@ def overdue_lab_draws(session: Session, *, now: datetime) -> list:
 
     no_result = ~select(LabResult.id).where(LabResult.lab_draw_id == LabDraw.id).exists()
     late = ((LabDraw.status == "scheduled") & (LabDraw.due_at < now)) | (
-        (LabDraw.status == "done") & no_result & (LabDraw.done_at < now - RESULT_EXPECTED_WITHIN))
+        (LabDraw.status == "done") & (LabDraw.awaiting_result_since < now - RESULT_EXPECTED_WITHIN) & no_result)
     return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.patient))
                                 .where(late).order_by(LabDraw.due_at)))

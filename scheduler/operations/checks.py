@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 
-from scheduler.operations import AccessDenied, DomainError
-from scheduler.operations.access import FULL_ACCESS_ROLES
+from scheduler.operations import DomainError
+from scheduler.operations.access import STAFF, require_role
 
 DEFAULT_PHONE_REGION = "US"
 # Entries of the tz database that are not places: "localtime" follows the server's own
@@ -36,8 +36,7 @@ class InvalidValues(DomainError):
 
 def require_staff(actor) -> None:
     """Patient and nurse records are changed by coordinators and admins only."""
-    if getattr(actor, "role", None) not in FULL_ACCESS_ROLES:
-        raise AccessDenied("Only coordinators and admins may make this change.")
+    require_role(actor, STAFF, doing="make this change")
 
 
 @cache

@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.clinical import BookedPlan, PlanFormatError
 from scheduler.clinical.remaining import (
-    PAUSE, RESUME, SLOW_DOWN, STEP_UP, STOP, PlannedRamp, RateEvent, planned_ramp_from_plan, pump_setting,
+    PAUSE, RESUME, SLOW_DOWN, STEP_UP, STOP, PlannedRamp, RateEvent, infused_ml, planned_ramp_from_plan, pump_setting,
 )
+from scheduler.clinical.titration import check_titration
 from scheduler.clinical.vitals import check_vitals
 from scheduler.models import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VialLot, VitalSigns, Visit
 from scheduler.models.documentation import REACTION_SEVERITIES, VITALS_PHASES
@@ -40,6 +42,18 @@ NURSE_KINDS = (STEP_UP, SLOW_DOWN, PAUSE, RESUME)
 # A reason is required when the nurse leaves the plan for the patient's sake.
 KINDS_NEEDING_REASON = (SLOW_DOWN, PAUSE)
 MAX_TEXT = 4000
+# Plausibility of the volume at the end (issue 14). A pump's volume-infused reading can run a
+# little ahead of rate x time (priming, rounding of the shown rates), so the reading may exceed
+# what the recorded rates allow by this margin; beyond it a rate change went unrecorded or the
+# reading is mistyped. This is the organisation's documentation rule, not a label value.
+VOLUME_MARGIN_PCT = Decimal("10")
+VOLUME_MARGIN_ML = Decimal("5")
+# A volume below this share of the day's planned volume is an incomplete dose: it needs a reason.
+MIN_DOSE_SHARE_PCT = Decimal("90")
+# Vital signs the record needs before sign-off: before the infusion and at its end ("obtain
+# baseline vital signs prior to the start of each immunoglobulin infusion and upon completion
+# of each infusion", infusion-pharmacy order set, ivig-reference.md §5).
+REQUIRED_VITALS_PHASES = {"baseline": "before the infusion (baseline)", "end": "at the end of the infusion"}
 
 
 class DocumentationError(DomainError):
@@ -70,10 +84,18 @@ def rate_events(changes: list[RateChange]) -> list[RateEvent]:
     return [RateEvent(c.at, c.kind, Decimal(str(c.rate_ml_per_hr))) for c in changes]
 
 
-def planned_ramp(visit: Visit) -> PlannedRamp:
-    if not visit.plan or not visit.plan.get("days") or len(visit.plan["days"]) < visit.day_number:
+def booked_plan(visit: Visit) -> BookedPlan:
+    try:
+        plan = BookedPlan.from_dict(visit.plan)
+    except PlanFormatError:
+        plan = None
+    if plan is None or plan.day(visit.day_number) is None:
         raise DocumentationError("This visit has no stored plan; ask the coordinator to rebook it.")
-    return planned_ramp_from_plan(visit.plan, visit.day_number)
+    return plan
+
+
+def planned_ramp(visit: Visit) -> PlannedRamp:
+    return planned_ramp_from_plan(booked_plan(visit), visit.day_number)
 
 
 def _local(visit: Visit, at: datetime) -> str:
@@ -113,6 +135,7 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
         raise DocumentationError("The infusion was already started.")
     if visit.status != "booked":
         raise DocumentationError(f"This visit is {visit.status.replace('_', ' ')}.")
+    _refuse_unsafe_start(visit)
     _check_time(visit, started_at, now, "at")
     record = InfusionRecord(visit_id=visit.id, started_at=started_at)
     first_rate = ramp.steps[0].rate_ml_per_hr
@@ -122,6 +145,24 @@ def start_infusion(session: Session, visit_id: int, started_at: datetime, *, act
     session.flush()
     _audit(session, actor, visit, "infusion_start", now, started_at=started_at.isoformat(), rate_ml_per_hr=first_rate)
     return record
+
+
+def _refuse_unsafe_start(visit: Visit) -> None:
+    """Hard stops re-checked at start against the patient as he now is, whatever path changed him."""
+    if visit.needs_replan_reason:
+        raise DocumentationError(f"Do not start: this visit needs re-planning ({visit.needs_replan_reason}) "
+                                 "Call the coordinator.")
+    order = visit.order
+    if visit.day_number == 2 and order.day2_platelet_threshold is not None and order.day2_decision != "give":
+        raise DocumentationError("Do not start: this order asks for a platelet check before day 2, and the coordinator "
+                                 "has not decided to give day 2 yet. Call the coordinator.")
+    plan, patient = booked_plan(visit), visit.patient
+    if patient.iga_status == "deficient_with_antibodies" and not plan.iga_deficient_with_antibodies:
+        raise DocumentationError("Do not start: the patient is now recorded IgA-deficient with anti-IgA antibodies, "
+                                 "after this plan was made. Call the coordinator.")
+    if patient.at_risk and not plan.at_risk:
+        raise DocumentationError("Do not start: the patient now has a renal, thrombotic or cardiac risk flag that this "
+                                 "plan's rate cap does not account for. Call the coordinator.")
 
 
 def record_vitals(session: Session, visit_id: int, phase: str, taken_at: datetime, values: dict, *, actor,
@@ -167,6 +208,9 @@ def record_rate_change(session: Session, visit_id: int, kind: str, at: datetime,
     current = Decimal(str(last.rate_ml_per_hr))
     rate = Decimal(0) if kind == PAUSE else _pump_rate(rate_ml_per_hr, ramp)
     _check_kind(kind, rate, current, ramp)
+    titration = check_titration(ramp, rate_events(history), kind, rate, at, reason, local=lambda t: _local(visit, t))
+    if titration.refusal:
+        raise DocumentationError(titration.refusal, titration.field)
     change = RateChange(visit_id=visit.id, at=at, kind=kind, rate_ml_per_hr=float(rate), reason=reason[:MAX_TEXT],
                         recorded_by_id=actor.id)
     session.add(change)
@@ -231,7 +275,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
     _open_record(session, visit, running=False)
     # Locked on PostgreSQL so two visits taking the last vials of a lot cannot both succeed.
     lot = session.scalar(select(VialLot).where(VialLot.id == lot_id).with_for_update(key_share=True))
-    if lot is None or lot.product_id != visit.plan.get("product"):
+    if lot is None or lot.product_id != booked_plan(visit).product_id:
         raise DocumentationError("Choose a lot of this visit's product.", "lot_id")
     if lot.expiry_date <= visit.starts_at.astimezone(ZoneInfo(visit.patient.timezone)).date():
         raise DocumentationError(f"Lot {lot.lot_number} expired on {lot.expiry_date.isoformat()}; do not use it.", "lot_id")
@@ -241,7 +285,7 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
         raise DocumentationError(f"Stock shows only {lot.quantity} vial(s) of lot {lot.lot_number}; check the lot number.",
                                  "vials_used")
     waste = Decimal(str(waste_ml or 0))
-    vial_ml = Decimal(str(lot.size_g)) * 1000 / Decimal(str(visit.plan["concentration_mg_per_ml"]))
+    vial_ml = Decimal(str(lot.size_g)) * 1000 / booked_plan(visit).concentration_mg_per_ml
     if waste < 0 or waste > vial_ml * vials_used:
         raise DocumentationError(f"Waste must be between 0 and {vial_ml.normalize()} mL per vial of this lot.", "waste_ml")
     usage = LotUsage(visit_id=visit.id, lot_id=lot.id, vials_used=vials_used, waste_ml=float(waste), recorded_by_id=actor.id)
@@ -252,12 +296,13 @@ def record_lots_used(session: Session, visit_id: int, lot_id: int, vials_used: i
     return usage
 
 
-def end_infusion(session: Session, visit_id: int, ended_at: datetime, total_volume_ml: Decimal, *, actor,
-                 now: datetime) -> InfusionRecord:
+def end_infusion(session: Session, visit_id: int, ended_at: datetime, total_volume_ml: Decimal, reason: str = "", *,
+                 actor, now: datetime) -> InfusionRecord:
     visit = documenting_visit(session, visit_id, actor=actor, now=now)
     ramp = planned_ramp(visit)
     record = _open_record(session, visit)
-    last = rate_changes(session, visit)[-1]
+    history = rate_changes(session, visit)
+    last = history[-1]
     _check_time(visit, ended_at, now, "ended_at", not_before=max(record.started_at + timedelta(minutes=1), last.at),
                 what="the start or the last rate change")
     volume = Decimal(str(total_volume_ml)) if total_volume_ml is not None else None
@@ -266,12 +311,32 @@ def end_infusion(session: Session, visit_id: int, ended_at: datetime, total_volu
     if volume > ramp.volume_ml:
         raise DocumentationError(f"{volume} mL is more than this visit's bag ({ramp.volume_ml} mL planned); "
                                  "check the pump's volume-infused reading.", "total_volume_ml")
+    _check_volume_plausible(visit, history, ended_at, volume)
+    reason = (reason or "").strip()
+    short = volume < ramp.volume_ml * MIN_DOSE_SHARE_PCT / 100
+    if short and not reason:
+        raise DocumentationError(
+            f"{volume} mL is less than {MIN_DOSE_SHARE_PCT.normalize():f} % of the {ramp.volume_ml} mL planned: "
+            "say why the dose is incomplete (stopped for a reaction, line lost, ...).", "reason")
     record.ended_at, record.total_volume_ml = ended_at, float(volume)
-    session.add(RateChange(visit_id=visit.id, at=ended_at, kind=STOP, rate_ml_per_hr=0, reason="infusion ended",
-                           recorded_by_id=actor.id))
+    session.add(RateChange(visit_id=visit.id, at=ended_at, kind=STOP, rate_ml_per_hr=0,
+                           reason=reason[:MAX_TEXT] if reason else "infusion ended", recorded_by_id=actor.id))
     session.flush()
     _audit(session, actor, visit, "infusion_end", now, ended_at=ended_at.isoformat(), total_volume_ml=volume)
     return record
+
+
+def _check_volume_plausible(visit: Visit, history: list[RateChange], ended_at: datetime, volume: Decimal) -> None:
+    """The pump cannot have given more than the recorded rates allow over the elapsed time."""
+    possible = infused_ml(rate_events(history), ended_at, Decimal("Infinity"))
+    allowed = possible * (1 + VOLUME_MARGIN_PCT / 100) + VOLUME_MARGIN_ML
+    if volume > allowed:
+        minutes = int((ended_at - history[0].at).total_seconds() // 60)
+        raise DocumentationError(
+            f"{volume} mL in {minutes} min is more than the recorded rates allow ({possible.quantize(Decimal('0.1'))} mL; "
+            f"accepted up to {VOLUME_MARGIN_PCT.normalize():f} % + {VOLUME_MARGIN_ML.normalize():f} mL more). "
+            "Record the rate changes that were made, or check the pump's volume-infused reading and the end time.",
+            "total_volume_ml")
 
 
 def observation_done(session: Session, visit_id: int, at: datetime, *, actor, now: datetime) -> InfusionRecord:
@@ -282,6 +347,12 @@ def observation_done(session: Session, visit_id: int, at: datetime, *, actor, no
     if record.observation_done_at is not None:
         raise DocumentationError("Observation was already recorded as done.")
     _check_time(visit, at, now, "at", not_before=record.ended_at, what="the end of the infusion")
+    planned_min = _planned_observation_min(visit)
+    if planned_min and at < record.ended_at + timedelta(minutes=planned_min):
+        until = record.ended_at + timedelta(minutes=planned_min)
+        raise DocumentationError(f"Observation lasts {planned_min} min after the end of the infusion "
+                                 f"({_local(visit, record.ended_at)}): it is done at {_local(visit, until)} at the earliest.",
+                                 "at")
     record.observation_done_at = at
     session.flush()
     _audit(session, actor, visit, "observation_done", now, at=at.isoformat())
@@ -293,10 +364,30 @@ def sign_record(session: Session, visit_id: int, *, actor, now: datetime) -> Inf
     record = _open_record(session, visit, running=False)
     if record.ended_at is None or record.observation_done_at is None:
         raise DocumentationError("Record the end of the infusion and of the observation before signing.")
+    _check_record_complete(session, visit)
     record.signed_at, record.signed_by_id = now, actor.id
     session.flush()
     _audit(session, actor, visit, "record_signed", now)
     return record
+
+
+def _planned_observation_min(visit: Visit) -> int | None:
+    days = (visit.plan or {}).get("days") or []
+    return days[visit.day_number - 1].get("observation_min") if len(days) >= visit.day_number else None
+
+
+def _check_record_complete(session: Session, visit: Visit) -> None:
+    """Sign-off needs the required vital signs and the lots used (the record must be traceable)."""
+    taken = set(session.scalars(select(VitalSigns.phase).where(VitalSigns.visit_id == visit.id)))
+    missing = [f"vital signs {what}" for phase, what in REQUIRED_VITALS_PHASES.items() if phase not in taken]
+    if not session.scalar(select(LotUsage.id).where(LotUsage.visit_id == visit.id).limit(1)):
+        missing.append("the lots used")
+    if missing:
+        raise DocumentationError(f"Before signing, record {_and(missing)}.")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def add_amendment(session: Session, visit_id: int, text: str, *, actor, now: datetime) -> Amendment:
@@ -324,6 +415,11 @@ def complete_visit(session: Session, visit_id: int, *, actor, now: datetime) -> 
         raise DocumentationError(f"This visit is {visit.status.replace('_', ' ')}.")
     visit.status, visit.version = "completed", visit.version + 1
     session.flush()
+    if session.scalar(select(Visit.id).where(Visit.order_id == visit.order_id,
+                                             Visit.status.in_(("booked", "in_progress"))).limit(1)) is None:
+        # The course is done: the order leaves "active", so the to-do lists that read
+        # active orders read this month's, not every order of the agency's history.
+        visit.order.status = "completed"
     _audit(session, actor, visit, "visit_completed", now)
     visit_changed(session, visit, "completed", now=now)
     return visit

@@ -28,7 +28,7 @@ REQUIRED = ("first_name", "last_name", "date_of_birth", "sex", "height_cm", "wei
             "postal_code")
 OPTIONAL = ("external_id", "weighed_on", "state", "lat", "lon", "timezone", "phone", "email", "preferred_channel",
             "email_consent", "sms_consent", "iga_status", "risk_renal", "risk_thrombotic", "risk_cardiac",
-            "allergies", "notes")
+            "allergies", "notes", "iga_tested_on")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_ROWS = 20_000
 YES, NO = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0", ""}
@@ -123,7 +123,8 @@ def _values(row: dict[str, str], agency_zone: str, today: date) -> tuple[Patient
         preferred_channel=(row.get("preferred_channel") or "none").lower(),
         email_consent=cell("email_consent", _flag), sms_consent=cell("sms_consent", _flag),
         quiet_start=time(21), quiet_end=time(8), preferred_start=None, preferred_end=None,
-        iga_status=(row.get("iga_status") or "unknown").lower(), risk_renal=cell("risk_renal", _flag),
+        iga_status=(row.get("iga_status") or "unknown").lower(),
+        iga_tested_on=cell("iga_tested_on", lambda v: _date(v) if v else None), risk_renal=cell("risk_renal", _flag),
         risk_thrombotic=cell("risk_thrombotic", _flag), risk_cardiac=cell("risk_cardiac", _flag),
         allergies=row.get("allergies", ""), notes=row.get("notes", ""),
     )

@@ -32,6 +32,9 @@ class ThrottleLimits:
 
 # Rows older than this are of no use to any window and are pruned.
 RETENTION = timedelta(days=1)
+# Refused API bearer tokens are counted in the same table under this key (an email's key is a
+# 64-hex hash, so the two never meet); they do not count towards the login limits.
+API_TOKEN_KEY = "api_token"
 
 
 def account_key(email: str) -> str:
@@ -45,11 +48,29 @@ def is_throttled(session: Session, email: str, source_ip: str, *, now: datetime,
     )
     if per_account >= limits.max_failures_per_account:
         return True
-    per_ip = session.scalar(select(func.count()).where(LoginAttempt.source_ip == source_ip, LoginAttempt.at > since))
+    per_ip = session.scalar(select(func.count()).where(
+        LoginAttempt.source_ip == source_ip, LoginAttempt.at > since, LoginAttempt.account_key != API_TOKEN_KEY))
     return per_ip >= limits.max_failures_per_ip
 
 
 def record_failure(session: Session, email: str, source_ip: str, *, now: datetime) -> None:
+    _record(session, account_key(email), source_ip, now=now)
+
+
+def _record(session: Session, key: str, source_ip: str, *, now: datetime) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - RETENTION))
-    session.add(LoginAttempt(at=now, account_key=account_key(email), source_ip=source_ip[:45]))
+    session.add(LoginAttempt(at=now, account_key=key, source_ip=source_ip[:45]))
     session.flush()
+
+
+def token_failures(session: Session, source_ip: str, *, now: datetime, window: timedelta) -> int:
+    """Refused API tokens from this address within the window."""
+    return session.scalar(select(func.count()).where(
+        LoginAttempt.account_key == API_TOKEN_KEY, LoginAttempt.source_ip == source_ip[:45],
+        LoginAttempt.at > now - window))
+
+
+def record_token_failure(session: Session, source_ip: str, *, now: datetime, window: timedelta) -> int:
+    """Count one refused token; the address's refusals in the window, this one included."""
+    _record(session, API_TOKEN_KEY, source_ip, now=now)
+    return token_failures(session, source_ip, now=now, window=window)

@@ -1,21 +1,20 @@
-"""Nurses: register (with a login), edit working hours and limits, record time off.
+"""Nurses: register (with a login), edit working hours and limits.
 
-Working hours and time off are entered as wall-clock times in the nurse's own zone;
-time off is stored as aware UTC like every other moment.
+Working hours are entered as wall-clock times in the nurse's own zone. Absences (what was
+time off) are in scheduler/operations/absences.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scheduler.auth.passwords import password_problem
-from scheduler.models import Nurse, TimeOff, User, Visit, WorkingHours
-from scheduler.operations import DomainError, NotFound
+from scheduler.models import Nurse, User, WorkingHours
+from scheduler.operations import NotFound
 from scheduler.operations.access import record_change
 from scheduler.operations.accounts import create_user, normalise_email
 from scheduler.geocoding import Address
@@ -24,13 +23,9 @@ from scheduler.operations.checks import Checker, InvalidValues, require_staff
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_VISITS_RANGE = (1, 6)
-# Visits still to happen or happening: time off over one of them would leave a patient
-# without a nurse, so it is refused until the visit is moved.
+# Visits still to happen or happening: an absence over one of them leaves a patient without
+# a nurse until the visit is re-planned.
 OPEN_VISIT_STATUSES = ("booked", "in_progress")
-
-
-class TimeOffConflict(DomainError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -142,7 +137,9 @@ def get_nurse(session: Session, nurse_id: int) -> Nurse:
 
 
 def list_nurses(session: Session) -> list[Nurse]:
-    return list(session.scalars(select(Nurse).order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
+    # Working hours with the list (the page counts them): one query, not one per nurse.
+    return list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours))
+                                .order_by(Nurse.last_name, Nurse.first_name, Nurse.id)))
 
 
 def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor, now: datetime,
@@ -164,49 +161,3 @@ def update_nurse(session: Session, nurse_id: int, values: NurseValues, *, actor,
     record_change(session, actor, object_type="nurse", object_id=nurse.id, patient_id=None, now=now,
                   details={"fields": changed})
     return nurse
-
-
-def add_time_off(session: Session, nurse_id: int, starts_local: datetime | None, ends_local: datetime | None,
-                 reason: str, *, actor, now: datetime) -> TimeOff:
-    """Time off from naive wall-clock times in the nurse's zone. Refused while an open visit of
-    hers falls inside it: the coordinator moves the visit first, so no patient is left waiting."""
-    require_staff(actor)
-    nurse = get_nurse(session, nurse_id)
-    c = Checker()
-    starts_local = c.when("starts_local", starts_local, label="start")
-    ends_local = c.when("ends_local", ends_local, label="end")
-    reason = c.text("reason", reason, label="reason", max_len=200, required=False)
-    zone = ZoneInfo(nurse.timezone)
-    starts_at = c.local_moment("starts_local", starts_local, zone)
-    ends_at = c.local_moment("ends_local", ends_local, zone)
-    if starts_at and ends_at and ends_at <= starts_at:
-        c.fail("ends_local", "The end must be after the start.")
-    c.done()
-    clashes = list(session.scalars(
-        select(Visit).where(Visit.nurse_id == nurse.id, Visit.status.in_(OPEN_VISIT_STATUSES),
-                            Visit.starts_at < ends_at, Visit.ends_at > starts_at).order_by(Visit.starts_at)
-    ))
-    if clashes:
-        first = clashes[0].starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        raise TimeOffConflict(
-            f"{nurse.display_name} has {len(clashes)} open visit(s) in this time (the first at {first}); "
-            "move them to another nurse first."
-        )
-    time_off = TimeOff(nurse_id=nurse.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
-    session.add(time_off)
-    session.flush()
-    record_change(session, actor, object_type="nurse_time_off", object_id=time_off.id, patient_id=None, now=now,
-                  action="create", details={"nurse_id": nurse.id})
-    return time_off
-
-
-def remove_time_off(session: Session, nurse_id: int, time_off_id: int, *, actor, now: datetime) -> TimeOff:
-    require_staff(actor)
-    time_off = session.get(TimeOff, time_off_id)
-    if time_off is None or time_off.nurse_id != nurse_id:
-        raise NotFound("There is no such time off.")
-    session.delete(time_off)
-    session.flush()
-    record_change(session, actor, object_type="nurse_time_off", object_id=time_off_id, patient_id=None, now=now,
-                  action="delete", details={"nurse_id": nurse_id})
-    return time_off

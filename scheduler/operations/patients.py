@@ -23,6 +23,7 @@ from scheduler.geocoding import Address
 from scheduler.operations.access import patient_scope, record_change, require_patient_access
 from scheduler.operations.addresses import Placed, Stored, place_address
 from scheduler.operations.checks import Checker, InvalidValues, require_staff, time_zone_names
+from scheduler.operations.replan import recheck_patient_visits
 from scheduler.operations.reminders import replan_patient
 
 # The database's own ranges (see models/patients.py), repeated here to say them clearly.
@@ -65,6 +66,8 @@ class PatientValues:
     risk_cardiac: bool
     allergies: str
     notes: str
+    # The date of the serum IgA result behind iga_status (issue 14); None while unknown.
+    iga_tested_on: date | None = None
     # Last, with a default, so callers written before the State existed still work; blank is
     # filled from the ZIP code.
     state: str = ""
@@ -123,6 +126,7 @@ def _clean(values: PatientValues, now: datetime, *, geocoder=None, stored: Patie
         preferred_start=values.preferred_start,
         preferred_end=values.preferred_end,
         iga_status=c.choice("iga_status", values.iga_status, IGA_STATUSES, label="IgA status"),
+        iga_tested_on=values.iga_tested_on,
         risk_renal=bool(values.risk_renal),
         risk_thrombotic=bool(values.risk_thrombotic),
         risk_cardiac=bool(values.risk_cardiac),
@@ -144,9 +148,21 @@ def _clean(values: PatientValues, now: datetime, *, geocoder=None, stored: Patie
         c.fail("preferred_end", "Enter both ends of the preferred visit hours, or neither.")
     elif values.preferred_start is not None and values.preferred_end <= values.preferred_start:
         c.fail("preferred_end", "The preferred visit hours must end after they start.")
+    _check_iga(c, values, _today_in(values.timezone, now))
     _check_channel(c, values, out)
     c.done()
     return out
+
+
+def _check_iga(c: Checker, values: PatientValues, today: date) -> None:
+    """An IgA result is a status and the date of the test; "unknown" has no date."""
+    tested = values.iga_tested_on
+    if tested is None:
+        return
+    if values.iga_status == "unknown":
+        c.fail("iga_tested_on", "An IgA test date goes with a result: choose the IgA status too, or clear the date.")
+    elif c.when("iga_tested_on", tested, label="IgA test date") and "iga_tested_on" not in c.errors and tested > today:
+        c.fail("iga_tested_on", "The IgA test date is in the future.")
 
 
 def _check_channel(c: Checker, values: PatientValues, out: dict) -> None:
@@ -210,12 +226,14 @@ REMINDER_FIELDS = {"preferred_channel", "email", "phone_e164", "email_consent_at
 
 
 def update_patient(session: Session, patient_id: int, values: PatientValues, *, actor, now: datetime,
-                   geocoder=None) -> Patient:
+                   geocoder=None, catalog=None) -> Patient:
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     clean = _clean(values, now, geocoder=geocoder, stored=patient)
     changed = _apply(patient, clean, values, now)
     session.flush()
+    # Same transaction: booked visits whose stored plan no longer holds are marked (issue 14).
+    recheck_patient_visits(session, patient, catalog, changed=set(changed), actor=actor, now=now)
     if set(changed) & REMINDER_FIELDS:
         # Same transaction: reminders follow the new channel, consent, quiet hours or zone.
         replan_patient(session, patient, now=now)
@@ -237,9 +255,10 @@ def _check_weight(weight_kg: float | None, measured_on: date | None, *, born: da
 
 
 def add_weight(session: Session, patient_id: int, weight_kg: float | None, measured_on: date | None, *,
-               actor, now: datetime) -> PatientWeight:
+               actor, now: datetime, catalog=None) -> PatientWeight:
     """Record a weight. Visits already booked keep the plan stored with them; only plans made
-    from now on use it (see operations/plans.weight_on)."""
+    from now on use it (see operations/plans.weight_on). A booked visit whose dosing weight
+    would move by more than the set percentage is marked "needs re-plan"."""
     require_staff(actor)
     patient = require_patient_access(session, actor, patient_id, now=now)
     _check_weight(weight_kg, measured_on, born=patient.date_of_birth, today=_today_in(patient.timezone, now))
@@ -257,6 +276,7 @@ def add_weight(session: Session, patient_id: int, weight_kg: float | None, measu
     session.expire(patient, ["weights"])
     record_change(session, actor, object_type="patient_weight", object_id=weight.id, patient_id=patient.id, now=now,
                   action="create")
+    recheck_patient_visits(session, patient, catalog, changed={"weight"}, actor=actor, now=now)
     return weight
 
 

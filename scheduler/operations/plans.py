@@ -46,6 +46,7 @@ def plan_request_for(order: TherapyOrder, patient: Patient, *, on: date) -> Plan
         first_infusion=order.first_infusion,
         product_switch=order.product_switch,
         rounding="exact" if order.rounding_g is None else str(order.rounding_g),
+        prescriber_override_reason=order.prescriber_override_reason or "",
     )
 
 

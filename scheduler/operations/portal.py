@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import LabDraw, Patient, Reminder, Visit
 from scheduler.models.patients import CHANNELS
+from scheduler.models.visits import MAX_VISIT_DURATION
 from scheduler.operations import DomainError, NotFound, audit
 from scheduler.operations.access import record_change
 from scheduler.operations.reminders import replan_patient
@@ -26,20 +27,33 @@ def own_patient(session: Session, actor, *, now: datetime) -> Patient:
 
 @dataclass(frozen=True)
 class Overview:
-    visits: list[Visit]
-    draws: list[LabDraw]
-    reminders: list[Reminder]
+    visits: list[Visit]  # upcoming, soonest first
+    draws: list[LabDraw]  # to do, and those marked drawn (undo the same day)
+    reminders: list[Reminder]  # sent, newest first, with their visit or draw
+    past_visits: list[Visit] = ()  # newest first
+    results: list[LabDraw] = ()  # draws with a result, oldest first
 
 
-def overview(session: Session, patient: Patient, *, now: datetime, reminders_shown: int = 20) -> Overview:
-    visits = list(session.scalars(select(Visit).options(selectinload(Visit.nurse))
+def overview(session: Session, patient: Patient, *, now: datetime, reminders_shown: int = 20,
+             past_shown: int = 10) -> Overview:
+    with_order = (selectinload(Visit.nurse), selectinload(Visit.order))
+    visits = list(session.scalars(select(Visit).options(*with_order)
                                   .where(Visit.patient_id == patient.id, Visit.status.in_(("booked", "in_progress")),
-                                         Visit.ends_at > now).order_by(Visit.starts_at)))
-    draws = list(session.scalars(select(LabDraw).where(LabDraw.patient_id == patient.id, LabDraw.status == "scheduled")
+                                         Visit.ends_at > now, Visit.starts_at > now - MAX_VISIT_DURATION)
+                                  .order_by(Visit.starts_at)))
+    past = list(session.scalars(select(Visit).options(*with_order)
+                                .where(Visit.patient_id == patient.id, Visit.status != "cancelled", Visit.ends_at <= now)
+                                .order_by(Visit.starts_at.desc()).limit(past_shown)))
+    draws = list(session.scalars(select(LabDraw).options(selectinload(LabDraw.visit).selectinload(Visit.order),
+                                                         selectinload(LabDraw.result))
+                                 .where(LabDraw.patient_id == patient.id, LabDraw.status.in_(("scheduled", "done")))
                                  .order_by(LabDraw.due_at)))
-    sent = list(session.scalars(select(Reminder).where(Reminder.patient_id == patient.id, Reminder.status == "sent")
+    results = [d for d in draws if d.result is not None]
+    draws = [d for d in draws if d.status == "scheduled" or d.result is None]
+    sent = list(session.scalars(select(Reminder).options(selectinload(Reminder.visit), selectinload(Reminder.lab_draw))
+                                .where(Reminder.patient_id == patient.id, Reminder.status == "sent")
                                 .order_by(Reminder.sent_at.desc()).limit(reminders_shown)))
-    return Overview(visits, draws, sent)
+    return Overview(visits, draws, sent, past, results)
 
 
 def update_preferences(session: Session, patient: Patient, *, channel: str, email_consent: bool, sms_consent: bool,

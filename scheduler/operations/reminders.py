@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.reminders import timing
+from scheduler.reminders.timing import to_utc
 from scheduler.models import LabDraw, Patient, Reminder, Visit
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change
@@ -36,6 +37,18 @@ def channels_for(patient: Patient) -> list[str]:
     if "sms" in wanted and patient.sms_consent_at and patient.phone_e164:
         allowed.append("sms")
     return allowed
+
+
+def patients_messaged(session: Session, messages: list[dict]) -> set[int]:
+    """The patients that console-channel messages ({"key", "to", ...}) were for: by the
+    reminder's dedupe key, else by the address they went to (for auditing the outbox page)."""
+    keys = {m.get("key") for m in messages} - {None}
+    addresses = {m.get("to") for m in messages} - {None, ""}
+    found = set(session.scalars(select(Reminder.patient_id).where(Reminder.dedupe_key.in_(keys)))) if keys else set()
+    if addresses:
+        found.update(session.scalars(select(Patient.id).where(
+            or_(Patient.phone_e164.in_(addresses), Patient.email.in_(addresses)))))
+    return found
 
 
 def visit_key(visit: Visit, kind: str, channel: str) -> str:
@@ -77,6 +90,39 @@ def plan_draw(session: Session, draw: LabDraw, patient: Patient, *, now: datetim
                 lab_draw_id=draw.id, now=now)
 
 
+# The messages that carry a calendar file: once one of these went out, the patient may have
+# the event in his calendar, and a move or a cancellation must reach it too.
+CALENDAR_KINDS = ("visit_eve", "visit_morning", "visit_update")
+
+
+def _calendar_sent(session: Session, *, visit_id: int | None = None, lab_draw_id: int | None = None) -> bool:
+    query = select(Reminder.id).where(Reminder.status == "sent")
+    if visit_id is not None:
+        query = query.where(Reminder.visit_id == visit_id, Reminder.kind.in_(CALENDAR_KINDS))
+    else:
+        query = query.where(Reminder.lab_draw_id == lab_draw_id, Reminder.kind == "lab_draw")
+    return session.scalar(query.limit(1)) is not None
+
+
+def notify_now(session: Session, *, kind: str, key: str, patient: Patient, until: datetime, now: datetime,
+               visit_id: int | None = None, lab_draw_id: int | None = None) -> None:
+    """A notice due at once (quiet hours still apply), useful until `until`, on every
+    channel the patient has now."""
+    planned = timing.Planned(kind, to_utc(now), to_utc(until))
+    for channel in channels_for(patient):
+        _ensure(session, key=f"{key}-{channel}", planned=planned, channel=channel, patient_id=patient.id,
+                visit_id=visit_id, lab_draw_id=lab_draw_id, now=now)
+
+
+def notify_draw_cancelled(session: Session, draw: LabDraw, *, now: datetime) -> None:
+    """Only if its reminder (with the calendar file) went out: otherwise nothing to take back."""
+    if _calendar_sent(session, lab_draw_id=draw.id):
+        patient = session.get(Patient, draw.patient_id)
+        _opens, closes = timing.draw_window(draw.due_at, ZoneInfo(patient.timezone))
+        notify_now(session, kind="draw_cancel", key=f"draw-{draw.id}-cancel", patient=patient, until=closes,
+                   now=now, lab_draw_id=draw.id)
+
+
 def close_open(session: Session, *, reason: str, status: str = "cancelled", visit_id: int | None = None,
                lab_draw_id: int | None = None, patient_id: int | None = None, channels=None) -> int:
     """Cancel (or expire) the rows not sent yet. A row a worker is sending right now is
@@ -102,14 +148,19 @@ def on_visit_changed(session: Session, visit: Visit, change: str, *, now: dateti
         plan_visit(session, visit, now=now)
     elif change == "rescheduled":
         close_open(session, visit_id=visit.id, reason="visit rescheduled")
+        if _calendar_sent(session, visit_id=visit.id):
+            notify_now(session, kind="visit_update", key=f"visit-{visit.id}-v{visit.version}-update",
+                       patient=visit.patient or session.get(Patient, visit.patient_id), until=visit.starts_at,
+                       now=now, visit_id=visit.id)
         plan_visit(session, visit, now=now)
     elif change == "cancelled":
         close_open(session, visit_id=visit.id, reason="visit cancelled")
+        if _calendar_sent(session, visit_id=visit.id):
+            notify_now(session, kind="visit_cancel", key=f"visit-{visit.id}-cancel",
+                       patient=visit.patient or session.get(Patient, visit.patient_id), until=visit.starts_at,
+                       now=now, visit_id=visit.id)
     elif change == "completed":
         close_open(session, visit_id=visit.id, reason="visit completed", status="expired")
-        from scheduler.operations.labs import create_follow_up
-
-        create_follow_up(session, visit, now=now)
     else:
         raise ValueError(f"unknown visit change {change!r}")
 

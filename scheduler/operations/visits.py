@@ -8,6 +8,7 @@ constraint stands behind this as the last line of defence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,17 +18,23 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.booking.availability import Interval, WeeklyBlock
 from scheduler.booking.rules import BookedVisit, Conflict, NurseContext, series_conflicts, series_proposals
-from scheduler.booking.slots import Slot, SlotRequest, suggest_slots
-from scheduler.booking.travel import Point, TravelSettings, route_legs
-from scheduler.clinical import plan_to_dict
+from scheduler.booking.slots import SkippedDay, Slot, SlotRequest, ranked, skipped_days, suggest_slots
+from scheduler.booking.travel import Point, TravelSettings, great_circle_km, route_legs
+from scheduler import wording
+from scheduler.clinical import BookedPlan, PlanFormatError, plan_to_dict
 from scheduler.models import Agency, Nurse, Patient, TherapyOrder, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
-from scheduler.operations import DomainError, NotFound
-from scheduler.operations.access import record_change
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, MAX_VISIT_DURATION, overlapping
+from scheduler.operations import DomainError, NotFound, labs, reminders
+from scheduler.operations.access import STAFF, record_change, require_role
 from scheduler.operations.plans import plan_for_order
+from scheduler.operations.safety import pre_booking_checks
 
 # Visits this far either side of the days concerned are loaded to check travel and overlaps.
 CONTEXT_MARGIN = timedelta(days=1)
+# Suggestions search the nurses living nearest the patient first, this many at a time, and
+# stop once a round has found enough slots: across 300 nurses the whole search took 2.8 s
+# (bench/README.md). An agency this size or smaller is searched whole, as before.
+NURSES_PER_ROUND = 30
 
 
 class SchedulingConflict(DomainError):
@@ -53,24 +60,32 @@ def _busy(session: Session, *, between: Interval, nurse_ids=None, patient_id=Non
 
     Plain columns, not ORM objects: suggestions read a couple of thousand visits, and
     building (and identity-mapping) full Visit and Patient objects was most of their time
-    (bench/README.md)."""
-    query = (
-        select(Visit.id, Visit.nurse_id, Visit.patient_id, Visit.starts_at, Visit.ends_at,
-               Patient.lat, Patient.lon, Patient.last_name, Patient.first_name)
-        .join(Patient, Patient.id == Visit.patient_id)
+    (bench/README.md).
+
+    The patients come in a second query by id: joined in one, SQLite's planner drove the
+    join from the patients table (one index seek per patient of the agency) as soon as
+    the history made its statistics favour the patient index (tests/db/test_history_guard.py)."""
+    visits = session.execute(
+        select(Visit.id, Visit.nurse_id, Visit.patient_id, Visit.starts_at, Visit.ends_at)
         .where(*_active_in(between, nurse_ids=nurse_ids, patient_id=patient_id, exclude_ids=exclude_ids))
-    )
+    ).all()
+    patients = {
+        row.id: row
+        for row in session.execute(select(Patient.id, Patient.lat, Patient.lon, Patient.last_name, Patient.first_name)
+                                   .where(Patient.id.in_({v.patient_id for v in visits})))
+    }
     return [
-        (row.nurse_id, BookedVisit(row.id, row.starts_at, row.ends_at, Point(row.lat, row.lon), row.patient_id,
-                                   label=f"{row.last_name}, {row.first_name}"))
-        for row in session.execute(query)
+        (v.nurse_id, BookedVisit(v.id, v.starts_at, v.ends_at, Point(p.lat, p.lon), v.patient_id,
+                                 label=f"{p.first_name} {p.last_name}"))
+        for v in visits
+        for p in (patients[v.patient_id],)
     ]
 
 
 def _active_in(between: Interval, *, nurse_ids=None, patient_id=None, exclude_ids=()) -> list:
     """Conditions for the active visits overlapping `between`, optionally of some nurses or
     one patient, leaving out the visits being moved."""
-    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < between.end, Visit.ends_at > between.start]
+    conditions = [Visit.status.in_(ACTIVE_VISIT_STATUSES), overlapping(between.start, between.end)]
     if nurse_ids is not None:
         conditions.append(Visit.nurse_id.in_(nurse_ids))
     if patient_id is not None:
@@ -111,25 +126,108 @@ def get_order(session: Session, order_id: int) -> TherapyOrder:
     return order
 
 
-def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10) -> list[Slot]:
+def open_days(session: Session, order: TherapyOrder) -> list[int]:
+    """The days of the course with no active visit: never booked, or cancelled."""
+    taken = set(session.scalars(select(Visit.day_number).where(Visit.order_id == order.id,
+                                                               Visit.status.in_(ACTIVE_VISIT_STATUSES))))
+    return [n for n in range(1, order.days + 1) if n not in taken]
+
+
+def check_days(order: TherapyOrder, days) -> tuple[int, ...]:
+    """The day numbers asked for, sorted, each a day of the course."""
+    wanted = tuple(sorted(set(days)))
+    bad = [n for n in wanted if not 1 <= n <= order.days]
+    if not wanted or bad:
+        raise DomainError(f"Order #{order.id} has days 1 to {order.days}; choose among them.")
+    return wanted
+
+
+def day_window(session: Session, order: TherapyOrder, day_number: int) -> tuple[date, date]:
+    """The dates a day of the course may fall on: day 1 within the order's window; a later
+    day around where the course puts it (day 1's date plus the days between), with the same
+    leeway."""
+    if day_number == 1:
+        return order_window(order)
+    anchor = session.execute(
+        select(Visit.day_number, Visit.starts_at).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+        .order_by(Visit.day_number).limit(1)
+    ).first()
+    zone = ZoneInfo(order.patient.timezone)
+    start = anchor.starts_at.astimezone(zone).date() - timedelta(days=anchor.day_number - 1) if anchor else order.earliest_start
+    expected = start + timedelta(days=day_number - 1)
+    return expected - timedelta(days=order.window_days), expected + timedelta(days=order.window_days)
+
+
+def course_plan(session: Session, catalog, order: TherapyOrder, patient: Patient, on: date) -> tuple[dict, str]:
+    """(plan as stored, catalog version) for booking days of the course: the plan its other
+    booked days carry (fixed at booking), else the plan the order gets on `on`."""
+    booked = session.scalars(select(Visit).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES))
+                             .order_by(Visit.day_number).limit(1)).first()
+    if booked is not None and _readable_days(booked.plan) >= order.days:
+        return booked.plan, booked.catalog_version
+    return plan_to_dict(plan_for_order(catalog, order, patient, on=on)), catalog.version
+
+
+def _readable_days(stored: dict) -> int:
+    try:
+        return len(BookedPlan.from_dict(stored).days)
+    except PlanFormatError:
+        return 0  # none this version can read: the course is planned again
+
+
+def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10,
+                      days=None, exclude_ids=()) -> list[Slot]:
+    """Ranked suggestions for the course, or only for `days` of it (default: the days still
+    open, all of them for an order not booked yet). `exclude_ids`: visits being moved, whose
+    own time must not block their new one."""
+    return order_suggestions(session, order_id, catalog, now=now, limit=limit, days=days, exclude_ids=exclude_ids).slots
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    slots: list[Slot]
+    skipped: list[SkippedDay]  # the earlier days of the window not offered, each with why
+
+
+def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10, days=None,
+                      exclude_ids=(), explain: bool = False) -> Suggestions:
+    """suggest_for_order, and with `explain` why each earlier day of the window was not offered."""
     order = get_order(session, order_id)
     patient = order.patient
-    plan = plan_for_order(catalog, order, patient, on=max(order.earliest_start, now.date()))
+    days = check_days(order, days) if days else tuple(open_days(session, order) or range(1, order.days + 1))
+    plan, _ = course_plan(session, catalog, order, patient, max(order.earliest_start, now.date()))
     zone = ZoneInfo(patient.timezone)
-    first, last = order_window(order)
+    first, last = day_window(session, order, days[0])
     first = max(first, now.astimezone(zone).date())
     between = Interval(datetime.combine(first, datetime.min.time(), tzinfo=zone) - CONTEXT_MARGIN,
                        datetime.combine(last, datetime.min.time(), tzinfo=zone) + timedelta(days=order.days) + CONTEXT_MARGIN)
-    nurses = list(session.scalars(select(Nurse).options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))))
+    place = Point(patient.lat, patient.lon)
+    # Homes as plain columns to order the search; hours and time off only for each round's nurses.
+    nearest_first = [n.id for n in sorted(session.execute(select(Nurse.id, Nurse.home_lat, Nurse.home_lon)),
+                                          key=lambda n: (great_circle_km(Point(n.home_lat, n.home_lon), place), n.id))]
     preferred = (patient.preferred_start, patient.preferred_end) if patient.preferred_start and patient.preferred_end else None
     request = SlotRequest(
-        patient_id=patient.id, place=Point(patient.lat, patient.lon), patient_zone=zone,
-        visit_mins=tuple(float(day.visit_min) for day in plan.days), window=(first, last),
-        preferred_hours=preferred, not_before=now,
+        patient_id=patient.id, place=place, patient_zone=zone,
+        visit_mins=tuple(float(BookedPlan.from_dict(plan).day(n).visit_min) for n in days), window=(first, last),
+        preferred_hours=preferred, not_before=now, day_numbers=days,
     )
-    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id))
-    contexts = nurse_contexts(session, nurses, between=between)
-    return suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel_settings(session), limit=limit)
+    patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
+    travel, slots, searched = travel_settings(session), [], []
+    for first_nurse in range(0, len(nearest_first), NURSES_PER_ROUND):
+        ids = nearest_first[first_nurse:first_nurse + NURSES_PER_ROUND]
+        nurses = session.scalars(select(Nurse).where(Nurse.id.in_(ids))
+                                 .options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))).all()
+        contexts = nurse_contexts(session, sorted(nurses, key=lambda n: ids.index(n.id)), between=between,
+                                  exclude_ids=exclude_ids)
+        searched += contexts
+        slots += suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel, limit=limit)
+        # Why an earlier day was not offered is a sentence about every nurse: explaining
+        # searches them all.
+        if len(slots) >= limit and not explain:
+            break
+    slots = ranked(slots, request)[:limit]
+    skipped = skipped_days(request, searched, slots, patient_visits=patient_visits, travel=travel) if explain else []
+    return Suggestions(slots, skipped)
 
 
 def _lock_for_booking(session: Session, nurse_id: int, patient_id: int, *, also_nurse_ids=()) -> tuple[Nurse, Patient]:
@@ -174,9 +272,14 @@ def _lock_visits(session: Session, visits: list[Visit]) -> list[Visit]:
 
 
 def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient, first_start: datetime,
-           visit_mins: list[float], *, exclude_ids=(), window=True):
+           visit_mins: list[float], *, exclude_ids=(), window=True, day_numbers=None):
     zone = ZoneInfo(patient.timezone)
-    proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id, zone=zone)
+    proposals = series_proposals(first_start, visit_mins, place=Point(patient.lat, patient.lon), patient_id=patient.id,
+                                 zone=zone, day_numbers=day_numbers)
+    if any(p.ends_at - p.starts_at >= MAX_VISIT_DURATION for p in proposals):
+        # The database refuses it too (every interval lookup relies on the bound); say why here.
+        raise DomainError(f"A visit must be shorter than {MAX_VISIT_DURATION.total_seconds() / 3600:.0f} hours; "
+                          "split the course over more days.")
     between = Interval(proposals[0].starts_at - CONTEXT_MARGIN, proposals[-1].ends_at + CONTEXT_MARGIN)
     [context] = nurse_contexts(session, [nurse], between=between, exclude_ids=exclude_ids)
     patient_visits = tuple(v for _, v in _busy(session, between=between, patient_id=patient.id, exclude_ids=exclude_ids))
@@ -187,26 +290,36 @@ def _check(session: Session, order: TherapyOrder, nurse: Nurse, patient: Patient
     return proposals
 
 
-def book_series(session: Session, order_id: int, nurse_id: int, first_start: datetime, catalog, *, actor, now: datetime) -> list[Visit]:
-    """Book every day of the order's course with one nurse at the same local time: all or none."""
+def book_series(session: Session, order_id: int, nurse_id: int, first_start: datetime, catalog, *, days=None,
+                actor, now: datetime) -> list[Visit]:
+    """Book every day of the order's course (or only `days` of it: a cancelled or unbooked
+    day booked again) with one nurse at the same local time: all or none."""
+    require_role(actor, STAFF, doing="book visits")
     order = get_order(session, order_id)
     if order.status != "active":
-        raise DomainError(f"Order #{order.id} is {order.status}; only active orders can be booked.")
+        state = "discontinued" if order.status == "cancelled" else order.status
+        raise DomainError(f"Order #{order.id} is {state}; only active orders can be booked.")
     if first_start < now:
         raise DomainError("A visit cannot be booked in the past.")
+    wanted = check_days(order, days or range(1, order.days + 1))
     nurse, patient = _lock_for_booking(session, nurse_id, order.patient_id)
     # Checked only once the patient is locked: on PostgreSQL two coordinators booking the
     # same order with different nurses on non-overlapping days both passed this check when
     # it ran before the lock, and the order was booked twice (tests/reliability/
     # test_booking_races.py). Under the lock, READ COMMITTED shows the winner's visits.
-    if session.scalar(select(Visit.id).where(Visit.order_id == order.id, Visit.status.in_(ACTIVE_VISIT_STATUSES)).limit(1)):
-        raise DomainError(f"Order #{order.id} is already booked; reschedule its visits instead.")
-    plan = plan_for_order(catalog, order, patient, on=first_start.astimezone(ZoneInfo(patient.timezone)).date())
-    proposals = _check(session, order, nurse, patient, first_start, [float(d.visit_min) for d in plan.days])
-    plan_json = plan_to_dict(plan)
+    still_open = open_days(session, order)
+    taken = [n for n in wanted if n not in still_open]
+    if taken:
+        hint = f"book only day(s) {', '.join(map(str, still_open))}" if still_open else "reschedule its visits instead"
+        raise DomainError(f"Order #{order.id} is already booked for day(s) {', '.join(map(str, taken))}; {hint}.")
+    plan_json, catalog_version = course_plan(session, catalog, order, patient,
+                                             first_start.astimezone(ZoneInfo(patient.timezone)).date())
+    pre_booking_checks(order, patient, plan_json, catalog.settings.max_session_min)
+    proposals = _check(session, order, nurse, patient, first_start,
+                       [float(BookedPlan.from_dict(plan_json).day(n).visit_min) for n in wanted], day_numbers=wanted)
     visits = [
         Visit(order_id=order.id, patient_id=patient.id, nurse_id=nurse.id, day_number=p.day_number,
-              starts_at=p.starts_at, ends_at=p.ends_at, catalog_version=catalog.version, plan=plan_json,
+              starts_at=p.starts_at, ends_at=p.ends_at, catalog_version=catalog_version, plan=plan_json,
               created_by_id=getattr(actor, "id", None))
         for p in proposals
     ]
@@ -236,6 +349,7 @@ def _series_from(session: Session, visit: Visit, scope: str) -> list[Visit]:
 def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nurse_id: int | None = None,
                      scope: str = "one", actor, now: datetime) -> list[Visit]:
     """Move one visit, or it and the rest of its series (same local time on consecutive days)."""
+    require_role(actor, STAFF, doing="move visits")
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"No visit #{visit_id}.")
@@ -271,6 +385,7 @@ def reschedule_visit(session: Session, visit_id: int, new_start: datetime, *, nu
 
 
 def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "one", actor, now: datetime) -> list[Visit]:
+    require_role(actor, STAFF, doing="cancel visits")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")
@@ -287,7 +402,7 @@ def cancel_visit(session: Session, visit_id: int, reason: str, *, scope: str = "
         raise DomainError(f"Visit #{visit.id} is {visit.status.replace('_', ' ')} and cannot be cancelled.")
     cancelled = _series_from(session, visit, scope)
     for each in cancelled:
-        each.status, each.cancel_reason = "cancelled", reason
+        each.status, each.cancel_reason, each.cancelled_at = "cancelled", reason, now
         each.version += 1
     session.flush()
     for nurse_id, on in {(c.nurse_id, c.starts_at) for c in cancelled}:
@@ -313,12 +428,19 @@ def update_day_travel(session: Session, nurse: Nurse, on: datetime) -> None:
         visit.travel_before_min, visit.travel_after_min = before, after
 
 
-def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
-    """The one place every booking, move and cancellation passes through, inside its
-    transaction: reminders (and anything else derived from a visit's time) hook in here."""
-    from scheduler.operations.reminders import on_visit_changed
+VISIT_CHANGES = ("booked", "rescheduled", "cancelled", "completed")
 
-    on_visit_changed(session, visit, change, now=now)
+
+def visit_changed(session: Session, visit: Visit, change: str, *, now: datetime) -> None:
+    """The one place every booking, move, cancellation and completion passes through, inside
+    its transaction, and the only caller of what derives from a visit's time: the patient's
+    reminders, and after a completed visit the follow-up platelet draws (whose reminders the
+    draws plan in turn). Reminders and labs never call each other for a visit's change."""
+    if change not in VISIT_CHANGES:
+        raise ValueError(f"unknown visit change {change!r}")
+    reminders.on_visit_changed(session, visit, change, now=now)
+    if change == "completed":
+        labs.create_follow_up(session, visit, now=now)
 
 
 def _flush_or_conflict(session: Session) -> None:
@@ -327,6 +449,5 @@ def _flush_or_conflict(session: Session) -> None:
             session.flush()
     except IntegrityError as exc:
         if "overlap" in str(exc.orig).lower() or "exclusion" in str(exc.orig).lower():
-            raise SchedulingConflict([Conflict("database_overlap", "Another booking for this nurse or patient "
-                                               "was saved at the same moment; reload the suggestions and choose again.")]) from exc
+            raise SchedulingConflict([Conflict("database_overlap", wording.DATABASE_OVERLAP)]) from exc
         raise

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.reminders import timing
 from scheduler.models import Agency, LabDraw, PortalInvitation, Reminder, Visit
-from scheduler.notify.messages import MessageFacts
+from scheduler.notify.messages import DrawFacts, MessageFacts, VisitFacts
 from scheduler.operations.reminders import channels_for, quiet_hours
 
 
@@ -45,10 +45,6 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease
     return sorted(result.scalars())
 
 
-def count_due(session: Session, *, now: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(Reminder).where(_due(now)))
-
-
 @dataclass(frozen=True)
 class Decision:
     reminder_id: int
@@ -67,9 +63,11 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
     rows = list(session.scalars(select(Reminder).options(selectinload(Reminder.patient))
                                 .where(Reminder.id.in_(ids)).order_by(Reminder.next_attempt_at, Reminder.id)))
     agency = session.scalar(select(Agency).limit(1))
-    visits = {v.id: v for v in session.scalars(select(Visit).options(selectinload(Visit.nurse)).where(
-        Visit.id.in_({r.visit_id for r in rows if r.visit_id})))}
-    draws = {d.id: d for d in session.scalars(select(LabDraw).where(LabDraw.id.in_({r.lab_draw_id for r in rows if r.lab_draw_id})))}
+    visits = {v.id: v for v in session.scalars(select(Visit).options(selectinload(Visit.nurse), selectinload(Visit.order))
+                                               .where(Visit.id.in_({r.visit_id for r in rows if r.visit_id})))}
+    draws = {d.id: d for d in session.scalars(
+        select(LabDraw).options(selectinload(LabDraw.visit).selectinload(Visit.order))
+        .where(LabDraw.id.in_({r.lab_draw_id for r in rows if r.lab_draw_id})))}
     invitations = {i.id: i for i in session.scalars(select(PortalInvitation).where(
         PortalInvitation.id.in_({r.invitation_id for r in rows if r.invitation_id})))}
     decisions = []
@@ -78,14 +76,11 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
         visit, draw = visits.get(row.visit_id), draws.get(row.lab_draw_id)
         invitation = invitations.get(row.invitation_id)
         zone = ZoneInfo(patient.timezone)
+        gone = _no_longer_true(row, visit, draw, invitation, now)
         if row.expires_at <= now:
             decisions.append(Decision(row.id, "expire", "no longer useful"))
-        elif invitation is not None and invitation.state(now) != "open":
-            decisions.append(Decision(row.id, "cancel", f"invitation {invitation.state(now)}"))
-        elif visit is not None and visit.status != "booked":
-            decisions.append(Decision(row.id, "cancel" if visit.status == "cancelled" else "expire", f"visit {visit.status}"))
-        elif draw is not None and draw.status != "scheduled":
-            decisions.append(Decision(row.id, "expire", f"draw {draw.status}"))
+        elif gone:
+            decisions.append(Decision(row.id, *gone))
         elif invitation is None and row.channel not in channels_for(patient):
             # Reminders need consent; an invitation is the coordinator's message, sent once when asked.
             decisions.append(Decision(row.id, "cancel", "no consent or no address for this channel"))
@@ -100,9 +95,9 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
                 kind=row.kind, zone=patient.timezone, patient_first_name=patient.first_name,
                 agency_name=agency.name if agency else "Your home infusion team",
                 agency_phone=agency.phone_e164 if agency else "your care team",
-                visit_starts_at=visit.starts_at if visit else None, visit_ends_at=visit.ends_at if visit else None,
-                nurse_first_name=visit.nurse.first_name if visit else None,
-                draw_due_at=draw.due_at if draw else None,
+                visit=_visit_facts(visit, patient) if visit else None,
+                draw=_draw_facts(draw, zone) if draw else None,
+                patient_email=patient.email,
                 invitation_id=invitation.id if invitation else None,
                 invitation_nonce=invitation.nonce if invitation else None,
                 invitation_expires_at=invitation.expires_at if invitation else None,
@@ -111,6 +106,36 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
             decisions.append(Decision(row.id, "send", channel=row.channel, dedupe_key=row.dedupe_key, facts=facts,
                                       to=to, patient_id=patient.id))
     return decisions
+
+
+def _no_longer_true(row: Reminder, visit: Visit | None, draw: LabDraw | None, invitation: PortalInvitation | None,
+                    now: datetime) -> tuple[str, str] | None:
+    """(action, reason) when what the row announces is no longer so; None when it still is."""
+    if invitation is not None and invitation.state(now) != "open":
+        # Used, revoked, expired or replaced by a newer one: its link no longer works.
+        return ("cancel", f"invitation {invitation.state(now)}")
+    if row.kind == "visit_cancel":
+        return None if visit.status == "cancelled" else ("expire", f"visit {visit.status}")
+    if row.kind == "draw_cancel":
+        return None if draw.status == "cancelled" else ("expire", f"draw {draw.status}")
+    if visit is not None and visit.status != "booked":
+        return ("cancel" if visit.status == "cancelled" else "expire", f"visit {visit.status}")
+    if draw is not None and draw.status != "scheduled":
+        return ("expire", f"draw {draw.status}")
+    return None
+
+
+def _visit_facts(visit: Visit, patient) -> VisitFacts:
+    return VisitFacts(visit_id=visit.id, starts_at=visit.starts_at, ends_at=visit.ends_at,
+                      nurse_first_name=visit.nurse.first_name if visit.nurse else None,
+                      address=f"{patient.address_line}, {patient.city} {patient.postal_code}", version=visit.version,
+                      premedication=bool((visit.order.premedication or "").strip()))
+
+
+def _draw_facts(draw: LabDraw, zone: ZoneInfo) -> DrawFacts:
+    opens, closes = timing.draw_window(draw.due_at, zone)
+    return DrawFacts(draw_id=draw.id, opens_at=opens, closes_at=closes, test=draw.test,
+                     place=draw.visit.order.draw_place if draw.visit else "lab")
 
 
 def _mine(session: Session, reminder_id: int, worker: str, **values) -> bool:

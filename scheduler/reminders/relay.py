@@ -16,7 +16,9 @@ from datetime import timedelta
 
 from scheduler.clock import utcnow
 from scheduler.notify.channels import Outgoing, SendError
-from scheduler.notify.messages import email_message, sms_text
+from scheduler.clinical.advice import shipped_patient_advice
+from scheduler.notify.ics import uid_domain
+from scheduler.notify.messages import email_message, sms_parts
 from scheduler.notify.tokens import invitation_token, unsubscribe_token
 from scheduler.reminders import outbox
 
@@ -32,6 +34,10 @@ class RelaySettings:
     batch_size: int = 50
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 5
+    mail_from: str = "reminders@localhost"  # the calendar files' ORGANIZER
+    # The organisation's patient advice (its protocol file), read at each message so an
+    # installed protocol reaches the worker without a restart; None: the shipped advice.
+    advice_fn: object = None
     now_fn: object = utcnow
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -42,19 +48,21 @@ LINK_PATHS = {"portal_invitation": "/portal/invitation/", "email_confirmation": 
 
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
     base = settings.public_base_url.rstrip("/")
-    if decision.facts.kind in LINK_PATHS:
+    link_path = LINK_PATHS.get(decision.facts.kind)
+    if link_path:
         token = invitation_token(settings.secret_key, decision.facts.invitation_id, decision.facts.invitation_nonce)
-        facts = replace(decision.facts, invitation_url=f"{base}{LINK_PATHS[decision.facts.kind]}{token}")
-        if decision.channel == "sms":
-            return Outgoing(decision.dedupe_key, decision.to, "", sms_text(facts))
-        message = email_message(facts)
-        return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text)
+        facts = replace(decision.facts, invitation_url=f"{base}{link_path}{token}")
+    else:
+        facts = replace(decision.facts, advice=(settings.advice_fn or shipped_patient_advice)())
     if decision.channel == "sms":
-        return Outgoing(decision.dedupe_key, decision.to, "", sms_text(decision.facts))
-    url = f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
-    facts = decision.facts.__class__(**{**decision.facts.__dict__, "unsubscribe_url": url})
-    message = email_message(facts)
-    return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url)
+        parts = tuple(sms_parts(facts))
+        return Outgoing(decision.dedupe_key, decision.to, "", " ".join(parts), sms_parts=parts)
+    # An invitation or a confirmation is not a reminder: no "stop email reminders" link.
+    url = None if link_path else f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
+    message = email_message(replace(facts, unsubscribe_url=url), stamp=settings.now_fn(),
+                            organizer_email=settings.mail_from, uid_domain=uid_domain(settings.public_base_url))
+    return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url,
+                    html=message.html, ics=message.ics, ics_method=message.ics_method)
 
 
 def sweep(sessionmaker, settings: RelaySettings) -> Counter:

@@ -19,11 +19,16 @@ EVENING_BEFORE_AT = time(18, 0)
 # (a message a few minutes before the nurse rings is noise).
 MORNING_LEAD = timedelta(hours=2)
 MORNING_MIN_AHEAD = timedelta(minutes=30)
-# A lab-draw reminder goes out this long before the draw, on the draw's local clock.
+# The time the patient is given for a follow-up draw: the due time widened on the local
+# clock by these amounts and out to whole half hours. "11:16" is a minute no lab or nurse
+# can promise; "09:00-13:30" is a time a patient can plan around.
+DRAW_WINDOW_BEFORE = timedelta(hours=2)
+DRAW_WINDOW_AFTER = timedelta(hours=2)
+HALF_HOUR_MIN = 30
+# A draw reminder goes out this long before the draw WINDOW OPENS, on the local clock, and
+# is moved earlier (never later) out of quiet hours. Once the window has opened it is no
+# longer sent: a reminder after the time began is a reproach, not a reminder.
 LAB_LEAD = timedelta(hours=3)
-# A lab-draw reminder is still worth sending this long after the draw time: the draw is
-# not done yet (done or cancelled draws stop their reminders) and still needs doing.
-LAB_USEFUL_AFTER = timedelta(hours=12)
 # Moved out of quiet hours, a reminder goes this long before they begin.
 QUIET_MARGIN = timedelta(minutes=30)
 DEFAULT_QUIET = (time(21, 0), time(8, 0))
@@ -123,12 +128,35 @@ def lab_draw_due(infusion_ended_at: datetime, offset_hours: int, zone: ZoneInfo)
     return to_utc(infusion_ended_at + timedelta(hours=offset_hours))
 
 
+def _local_wall(naive: datetime, zone: ZoneInfo) -> datetime:
+    return wall(naive.date(), naive.time(), zone)
+
+
+def draw_window(draw_due_at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """When the patient may have the blood drawn: (opens, closes), aware UTC, holding the due time."""
+    local = draw_due_at.astimezone(zone).replace(tzinfo=None)
+    start = local - DRAW_WINDOW_BEFORE
+    start -= timedelta(minutes=start.minute % HALF_HOUR_MIN, seconds=start.second, microseconds=start.microsecond)
+    end = local + DRAW_WINDOW_AFTER
+    spare = timedelta(minutes=end.minute % HALF_HOUR_MIN, seconds=end.second, microseconds=end.microsecond)
+    if spare:
+        end += timedelta(minutes=HALF_HOUR_MIN) - spare
+    # Wall-clock arithmetic across a clock change can land an hour either way; the window
+    # always holds the due time.
+    opens = min(to_utc(_local_wall(start, zone)), to_utc(draw_due_at))
+    closes = max(to_utc(_local_wall(end, zone)), to_utc(draw_due_at))
+    return opens, closes
+
+
 def lab_reminder(draw_due_at: datetime, zone: ZoneInfo, quiet: tuple[time, time]) -> Planned:
-    """LAB_LEAD before the draw on the local clock, moved earlier out of quiet hours."""
-    local = draw_due_at.astimezone(zone)
-    target_local = local.replace(tzinfo=None) - LAB_LEAD
-    target = wall(target_local.date(), target_local.time(), zone)
-    return Planned("lab_draw", before_quiet_hours(target, zone, quiet), to_utc(draw_due_at) + LAB_USEFUL_AFTER)
+    """LAB_LEAD before the draw window opens on the local clock, moved earlier out of quiet
+    hours; it expires when the window opens, so it never goes out after."""
+    opens, _closes = draw_window(draw_due_at, zone)
+    target = _local_wall(opens.astimezone(zone).replace(tzinfo=None) - LAB_LEAD, zone)
+    # A target inside a fall-back repeat or a spring-forward gap can resolve later than
+    # LAB_LEAD before opening; the lead is a minimum, so clamp it.
+    target = min(to_utc(target), opens - LAB_LEAD)
+    return Planned("lab_draw", before_quiet_hours(target, zone, quiet), opens)
 
 
 def retry_delay(attempts: int) -> timedelta:

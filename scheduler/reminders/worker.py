@@ -21,6 +21,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.clock import utcnow
+from scheduler.config import LOCAL_BASE_URL, make_new_files_private
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.notify.channels import channels_from_config
 from scheduler.operations.catalog import CatalogSource
@@ -43,10 +44,6 @@ def sweep_reminders(sessionmaker, settings: RelaySettings) -> None:
     log.info("sweep: %d reminder(s) due%s", counts["due"], f" ({details})" if details else "")
 
 
-# Where `flask run` serves by default; `run-all` passes the address it actually serves.
-LOCAL_BASE_URL = "http://127.0.0.1:5000"
-
-
 def _local_base_url() -> str:
     log.warning("PUBLIC_BASE_URL is not set: links in messages point to %s", LOCAL_BASE_URL)
     return LOCAL_BASE_URL
@@ -61,10 +58,22 @@ def relay_settings(config, instance_path: str, *, worker: str) -> RelaySettings:
         batch_size=config["REMINDER_BATCH_SIZE"],
         lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
         max_attempts=config["REMINDER_MAX_ATTEMPTS"],
+        mail_from=config["MAIL_FROM"],
+        advice_fn=_advice_source(config),
     )
 
 
+def _advice_source(config):
+    """The patient advice of the organisation's protocol file, reloaded when it changes."""
+    from scheduler.clinical.advice import advice_of
+    from scheduler.operations.catalog import CatalogSource
+
+    source = CatalogSource(config["PROTOCOL_FILE"])
+    return lambda: advice_of(source.get().protocol)
+
+
 def run_worker(config, instance_path: str, *, interval_seconds: float = 10.0) -> None:
+    make_new_files_private()  # the console outbox file holds phone numbers and visit times
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # APScheduler logs every run of the sweep at INFO; only its problems are worth a line.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

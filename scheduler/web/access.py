@@ -54,7 +54,10 @@ def enforce_route_policy():
     if roles == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        # A view may keep what a logged-out caller posted and ask for the password on the
+        # spot (the nurse's documentation after an idle logout) instead of dropping it.
+        keep = getattr(current_app.view_functions[request.endpoint], "when_logged_out", None)
+        return keep() if keep else current_app.login_manager.unauthorized()
     if roles is None or current_user.role not in roles:
         abort(403)
     return None

@@ -13,6 +13,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from scheduler.clock import utcnow
+from scheduler.web import bodies
 from scheduler.web.database import get_session
 from scheduler.operations import AccessDenied, NotFound, audit
 
@@ -20,11 +21,14 @@ AUTH_AT_KEY = "auth_at"  # when this login began (Unix seconds), for the absolut
 
 
 def install(app: Flask) -> None:
-    if app.config.get("BEHIND_HTTPS"):
-        # Exactly one trusted hop: the proxy's X-Forwarded-For and -Proto are believed
-        # (the client address for throttling and audit, https for Secure cookies and HSTS);
-        # anything a client adds further left is ignored.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    bodies.install(app)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Exactly that many trusted hops: the client address the nearest proxies saw (for
+        # throttling and audit) and their https (Secure cookies, HSTS) are believed; anything
+        # a client adds further left is ignored. With none (the default, also with
+        # BEHIND_HTTPS alone) a client's X-Forwarded-For cannot pose as another address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(_set_audit_context)
     app.before_request(_enforce_absolute_lifetime)
     app.teardown_request(_clear_audit_context)
@@ -79,7 +83,13 @@ def audit_refusal(exc) -> int:
     return 404 if isinstance(exc, NotFound) else 403
 
 
+# Every 404 page says this, whether the URL matches nothing, the id is out of range, does not
+# exist, or belongs to a patient the caller may not reach: the answer must not tell which.
+NOT_FOUND_MESSAGE = "There is no such page."
+
+
 def _refused(exc):
-    """Show no data of the refused object."""
+    """Show no data of the refused object, and the very page of a missing id."""
     code = audit_refusal(exc)
-    return render_template("error.html", code=code, message=str(exc)), code
+    message = NOT_FOUND_MESSAGE if code == 404 else str(exc)
+    return render_template("error.html", code=code, message=message), code

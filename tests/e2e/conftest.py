@@ -39,6 +39,16 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
+@pytest.fixture(autouse=True)
+def clock():
+    """The journeys run on the machine's clock, not the suite's chosen instant: Chromium checks
+    cookie expiry (the 15-minute idle session) against its own clock, which a test cannot move.
+    So the test process, the server and the browser share the real clock, and each journey
+    places its data relative to now in a way that holds at
+    any hour; CI runs them at whatever hour it is."""
+    yield None
+
+
 def require(path: Path, how: str) -> None:
     if path.exists():
         return
@@ -160,6 +170,21 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def submit_form(page, step: str, fields: dict, button: str) -> None:
+    """Fill one documentation form of the visit page by its labels, send it, expect no error."""
+    form = page.locator(f"form#{step}")
+    for label, value in fields.items():
+        control = form.get_by_label(label, exact=True)
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    form.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    errors = page.locator(".errors, .flash-error")
+    assert errors.count() == 0, errors.all_inner_texts()
 
 
 def screenshot(page, name: str) -> None:

@@ -90,7 +90,10 @@ def test_nurse_overlap_including_travel_is_refused_and_names_the_visit(session, 
         book(session, catalog, world, local(MONDAY, 9, 15))  # 15 min is too short a drive from Evanston
     assert rules(excinfo) == ["nurse_overlap"]
     assert excinfo.value.conflicts[0].visit_id == other.id
-    assert f"visit #{other.id}" in str(excinfo.value)
+    # In words, with the numbers: whose visit holds the nurse, until when, and the drive.
+    message = str(excinfo.value)
+    assert f"is at {other.patient.first_name} {other.patient.last_name}'s until 09:00 CST" in message
+    assert "min drive" in message
 
 
 def test_patient_overlap_is_refused(session, catalog, world):

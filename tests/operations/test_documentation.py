@@ -34,6 +34,19 @@ def started(setup):
     return session, user, visit
 
 
+def run_the_ramp(session, user, visit, *, lots=True, vitals=True):
+    """What a complete record holds before the end at 340 min: the plan's step-ups (48 -> 96 ->
+    158 mL/hr, which give 800 mL by about 336 min), baseline and end vital signs, the lots used."""
+    docs.record_rate_change(session, visit.id, "step_up", at(30), Decimal(96), actor=user, now=at(31))
+    docs.record_rate_change(session, visit.id, "step_up", at(60), Decimal(158), actor=user, now=at(61))
+    if vitals:
+        for phase, minute in (("baseline", -5), ("end", 338)):
+            docs.record_vitals(session, visit.id, phase, at(minute), {"pulse_bpm": 72}, actor=user, now=at(339))
+    if lots:
+        docs.record_lots_used(session, visit.id, make_lot(session, quantity=40).id, 40, Decimal(0), actor=user,
+                              now=at(339))
+
+
 def test_start_records_the_plans_first_rate_and_marks_the_visit_in_progress(setup):
     session, user, visit = started(setup)
     [change] = docs.rate_changes(session, visit)
@@ -111,6 +124,7 @@ def test_lots_used_decrement_stock_and_refuse_expired_or_missing_vials(setup):
 
 def test_end_refuses_more_than_the_bag_and_a_time_before_the_start(setup):
     session, user, visit = started(setup)
+    run_the_ramp(session, user, visit)
     with pytest.raises(docs.DocumentationError, match="more than this visit's bag"):
         docs.end_infusion(session, visit.id, at(340), Decimal(900), actor=user, now=at(341))
     with pytest.raises(docs.DocumentationError, match="before"):
@@ -124,6 +138,7 @@ def test_signed_record_is_immutable_and_corrected_by_amendments(setup):
     session, user, visit = started(setup)
     with pytest.raises(docs.DocumentationError, match="before signing"):
         docs.sign_record(session, visit.id, actor=user, now=at(5))
+    run_the_ramp(session, user, visit)
     docs.end_infusion(session, visit.id, at(340), Decimal(800), actor=user, now=at(341))
     with pytest.raises(docs.DocumentationError, match="before the end"):
         docs.observation_done(session, visit.id, at(300), actor=user, now=at(371))
@@ -148,6 +163,7 @@ def test_complete_visit_is_one_transaction_calling_the_completion_hook(setup, mo
     with pytest.raises(docs.DocumentationError, match="Sign"):
         docs.complete_visit(session, visit.id, actor=user, now=at(5))
     assert calls == []
+    run_the_ramp(session, user, visit)
     docs.end_infusion(session, visit.id, at(340), Decimal(800), actor=user, now=at(341))
     docs.observation_done(session, visit.id, at(370), actor=user, now=at(371))
     docs.sign_record(session, visit.id, actor=user, now=at(372))

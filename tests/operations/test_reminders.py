@@ -122,7 +122,8 @@ def test_completing_the_last_day_creates_the_follow_up_draws_and_their_reminders
     assert [d.due_at.astimezone(NEW_YORK).replace(tzinfo=None) for d in draws] == [
         datetime(2026, 11, 25, 15), datetime(2026, 11, 26, 15), datetime(2026, 11, 27, 15), datetime(2026, 12, 1, 15)]
     reminders = rows(session, kind="lab_draw")
-    assert [r.due_at.astimezone(NEW_YORK).hour for r in reminders] == [12, 12, 12, 12]
+    # Each draw's window opens at 13:00; its reminder goes 3 hours before.
+    assert [r.due_at.astimezone(NEW_YORK).hour for r in reminders] == [10, 10, 10, 10]
 
 
 def test_dst_infusion_ending_the_saturday_before_spring_forward(session):
@@ -134,7 +135,7 @@ def test_dst_infusion_ending_the_saturday_before_spring_forward(session):
     [draw] = session.scalars(select(LabDraw)).all()
     [reminder] = rows(session, kind="lab_draw")
     assert draw.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 15)  # Sunday, EDT
-    assert reminder.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 12)
+    assert reminder.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 10)
 
 
 def test_a_draw_marked_done_or_with_a_result_stops_its_reminders(session):
@@ -145,7 +146,7 @@ def test_a_draw_marked_done_or_with_a_result_stops_its_reminders(session):
     complete(session, visit, visit.ends_at)
     first, second = session.scalars(select(LabDraw).order_by(LabDraw.due_at)).all()
     set_draw_status(session, first.id, "done", actor=coordinator, now=NOW)
-    record_result(session, second.id, 42.5, actor=coordinator, now=NOW)
+    record_result(session, second.id, 42.5, actor=coordinator, now=second.due_at)
     assert {r.status for r in rows(session, kind="lab_draw")} == {"expired"}
     assert second.result.value == 42.5 and second.status == "done"
     with pytest.raises(DomainError):

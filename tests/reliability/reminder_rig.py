@@ -9,6 +9,7 @@ deliveries from what arrived, not from what the database claims.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from sqlalchemy import insert
 
 from scheduler.models import Reminder
 from tests.factories import make_nurse, make_order, make_patient, make_visit
+from tests.processes import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,6 +49,7 @@ class SmtpRecorder:
         self.port = free_port()
         self.message_ids: list[str] = []
         self.recipients: list[str] = []
+        self.raw: list[bytes] = []  # every message whole, for tests that read the content
         self.lock = threading.Lock()
         recorder = self
 
@@ -56,6 +59,7 @@ class SmtpRecorder:
                 with recorder.lock:
                     recorder.message_ids.append(message["Message-ID"])
                     recorder.recipients.extend(envelope.rcpt_tos)
+                    recorder.raw.append(envelope.content)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -70,6 +74,12 @@ class SmtpRecorder:
     def counts(self) -> Counter:
         with self.lock:
             return Counter(self.message_ids)
+
+    def take(self) -> list[bytes]:
+        """The messages received since the last take."""
+        with self.lock:
+            taken, self.raw = self.raw, []
+        return taken
 
 
 class SmsRecorder:
@@ -117,8 +127,11 @@ class SmsRecorder:
         self.server.server_close()
 
     def counts(self) -> Counter:
+        """Deliveries per reminder: a text split into parts ("KEY-part1", "KEY-part2") counts
+        once, by its first part."""
         with self.lock:
-            return Counter(self.keys)
+            keys = list(self.keys)
+        return Counter(re.sub(r"-part1$", "", key) for key in keys if not re.search(r"-part(?!1$)\d+$", key))
 
 
 def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsRecorder | None = None,
@@ -134,14 +147,14 @@ def worker_env(database_url: str, *, smtp: SmtpRecorder | None = None, sms: SmsR
 
 def start_worker(env: dict, log_path: Path, *, interval_s: float = 0.2, wait_started: bool = False) -> subprocess.Popen:
     with log_path.open("a") as log:
-        worker = subprocess.Popen(
+        worker = spawn(
             [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--interval-seconds", str(interval_s)],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     if wait_started:
         # Until it says so, its SIGTERM handler is not installed yet.
         wait_until(lambda: f":{worker.pid} started" in log_path.read_text() or worker.poll() is not None,
-                   timeout_s=30, what="the worker to start")
+                   timeout_s=120, what="the worker to start")  # a ceiling: a loaded machine starts slowly
     return worker
 
 
@@ -154,7 +167,7 @@ def stop_worker(worker: subprocess.Popen, *, timeout_s: float = 45) -> int:
         return worker.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         worker.kill()
-        worker.wait()  # reaped, so no process outlives the test
+        worker.wait()
         raise
 
 

@@ -49,6 +49,14 @@ def statuses(session) -> dict[str, int]:
     return counts
 
 
+def claimed_unsent(session, pid: int) -> int:
+    """Rows the worker with this pid claimed and has not marked sent (its name ends in :pid)."""
+    count = session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.status == "sending", Reminder.claimed_by.like(f"%:{pid}")))
+    session.rollback()
+    return count
+
+
 def deliveries(smtp: SmtpRecorder, sms: SmsRecorder):
     delivered = {key_of_message_id(mid): n for mid, n in smtp.counts().items()}
     delivered.update(sms.counts())
@@ -62,15 +70,20 @@ def test_kill_9_while_sending_loses_nothing(session, database_url, tmp_path):
     log = tmp_path / "worker.log"
     with SmtpRecorder() as smtp, SmsRecorder() as sms:
         env = worker_env(database_url, smtp=smtp, sms=sms, lease_seconds=LEASE_S)
-        kills = 0
+        kills = kills_mid_send = 0
         for _ in range(CRASH_KILLS):
             worker = start_worker(env, log, interval_s=0.1)
-            # Start-up (imports, app factory) takes about a second; kill somewhere in the sends.
-            time.sleep(rng.uniform(0.8, 1.6))
+            # Wait for this worker's first claim, not a guessed start-up time, then kill it
+            # somewhere in its sends.
+            wait_until(lambda w=worker: claimed_unsent(session, w.pid) > 0 or w.poll() is not None,
+                       timeout_s=60, what="the worker to claim reminders", poll_s=0.02)
+            time.sleep(rng.uniform(0, 0.4))
             if worker.poll() is None:
                 worker.send_signal(signal.SIGKILL)
                 kills += 1
             worker.wait(timeout=10)
+            # Rows it claimed and never marked sent: the kill landed mid-send.
+            kills_mid_send += claimed_unsent(session, worker.pid) > 0
             if sum(deliveries(smtp, sms).values()) >= CRASH_REMINDERS:
                 break
         # A clean run drains the queue, including rows whose lease a kill left behind.
@@ -86,7 +99,9 @@ def test_kill_9_while_sending_loses_nothing(session, database_url, tmp_path):
     duplicates = sum(delivered.values()) - len(delivered)
     sent = final.get("sent", 0)
     print(f"\nreminders: due={CRASH_REMINDERS} sent={sent} lost={lost} duplicates={duplicates} kills={kills} "
-          f"backend={BACKEND}")
+          f"kills_mid_send={kills_mid_send} backend={BACKEND}")
+    # Not vacuous: workers were killed, and at least once while holding claimed, unsent rows.
+    assert kills > 0 and kills_mid_send > 0, (kills, kills_mid_send)
     assert lost == 0
     assert final.get("sending", 0) == 0, final
     assert set(delivered) <= set(keys)

@@ -7,13 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+from tests.processes import spawn
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def start_worker(database_url: str, log_path: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "worker-test"}
     with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
+        return spawn(
             [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--interval-seconds", "0.3"],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -58,9 +60,9 @@ def test_run_all_serves_the_app_and_ctrl_c_stops_web_and_worker(database_url, tm
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "run-all-test"}
     with log.open("w") as out:
         # Its own process group, like a terminal's foreground job: Ctrl-C reaches every member.
-        group = subprocess.Popen(
+        group = spawn(
             [sys.executable, "-m", "flask", "--app", "wsgi", "run-all", "--port", str(port)],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
         wait_for(log, "sweep: 0 reminder(s) due")

@@ -68,10 +68,12 @@ def test_a_whole_day_follow_up_is_due_at_the_same_local_clock_time(ended, zone, 
 
 
 @given(draw=MOMENTS, zone=ZONES, quiet=QUIET)
-def test_a_lab_reminder_comes_before_the_draw_and_outside_quiet_hours(draw, zone, quiet):
+def test_a_lab_reminder_comes_a_lead_before_the_window_opens_and_outside_quiet_hours(draw, zone, quiet):
+    opens, closes = timing.draw_window(draw, zone)
     planned = timing.lab_reminder(draw, zone, quiet)
-    assert planned.due_at < draw
-    assert planned.expires_at > draw
+    assert opens <= draw <= closes
+    assert planned.due_at <= opens - timing.LAB_LEAD
+    assert planned.expires_at == opens  # never sent once the window has opened
     if not _quiet_covers_almost_all_day(quiet):
         assert not timing.in_quiet_hours(planned.due_at, zone, quiet)
 
@@ -83,7 +85,8 @@ def test_infusion_ending_the_saturday_before_spring_forward_is_followed_up_at_th
     assert due.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 15, 0)  # Sunday 15:00 EDT
     assert due == datetime(2027, 3, 14, 19, 0, tzinfo=timezone.utc)  # 23 elapsed hours, not 24
     reminder = timing.lab_reminder(due, NEW_YORK, timing.DEFAULT_QUIET)
-    assert reminder.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 12, 0)
+    # The window opens at 13:00 EDT; the reminder goes 3 hours before.
+    assert reminder.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 10, 0)
 
 
 def test_a_sender_that_finds_itself_in_quiet_hours_waits_for_their_end():

@@ -100,7 +100,10 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     }
     # The SMS provider's webhook checks the request signature and the emailed unsubscribe
     # link its signed token (tests/web/test_reminder_pages.py): callers have no login.
-    # The API's OpenAPI document describes the API and holds no data. A portal invitation's
-    # link checks its signed token and the invitation row (tests/web/test_invitations.py).
-    assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi",
-                      "invitations.accept", "invitations.confirm_email"}
+    # The API's OpenAPI document describes the API and holds no data.
+    # The nurse's re-authentication after idle saves nothing before the password is checked;
+    # the offline worker of the nurse's pages is code only. A calendar feed is reached by its
+    # own revocable token (tests/web/test_calendar_feeds.py). A portal invitation's link checks
+    # its signed token and the invitation row (tests/web/test_invitations.py).
+    assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi", "rounds.resume",
+                      "rounds.service_worker", "feeds.feed_ics", "invitations.accept", "invitations.confirm_email"}

@@ -50,7 +50,8 @@ def patient_form(**overrides):
                 address_line="2100 N Clark St", city="Chicago", state="IL", postal_code="60614", lat="", lon="",
                 timezone="America/Chicago", phone="(312) 555-0199", email="maria@example.org",
                 preferred_channel="email", email_consent="y", quiet_start="21:00", quiet_end="08:00",
-                iga_status="normal", allergies="", notes="", weight_kg="70", measured_on="2026-11-16")
+                iga_status="normal", iga_tested_on="2026-11-02", allergies="", notes="", weight_kg="70",
+                measured_on="2026-11-16")
     data.update(overrides)
     return data
 

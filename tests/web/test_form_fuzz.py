@@ -1,20 +1,28 @@
 """Hypothesis posts random and hostile data to every form the app renders: no server
 error, and no input reflected unescaped.
 
-The forms are discovered, not listed: every GET route of the policy table is rendered as a
-role allowed to see it, and every <form> on it with fields is fuzzed. A form added later
-is covered without touching this file.
+The forms are discovered, not listed: every GET route of the policy table is rendered as each
+role allowed to see it, and every <form> on it is fuzzed (one with no fields still gets the
+extra, unexpected fields). The nurse's visit page is also rendered at each stage of the
+infusion record, so every documentation form is reached. A form added later is covered
+without touching this file.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler.clock import utcnow
+from scheduler.models import Nurse, RateChange
+from scheduler.operations.documentation import STOP, start_infusion
+from scheduler.web.rounds.routes import STEPS
+from tests.rounds_support import make_lot, make_planned_visit
 from tests.web.route_policy_table import OK, TABLE
 from tests.web.world import build_world, log_in
 
@@ -51,30 +59,67 @@ value = st.one_of(
 )
 
 
-def discover_forms(app, world):
-    """(role, method, url, field names) for every form with fields on every GET page."""
-    forms = {}
+# The role that reaches each kind of object (the nurse documents only on her assigned visit).
+OWNERSHIP_OF_ROLE = {"admin": "assigned", "coordinator": "assigned", "nurse": "assigned", "patient": "own"}
+# Logging out ends the fuzzing session itself; it is tested on its own (test_session_hardening).
+NOT_FUZZED = {("POST", "/logout")}
+
+
+def discover_forms(app, world, extra_pages=()):
+    """(role, method, url, field names) for every form on every GET page, rendered as every
+    role the page admits (a nurse sees the documentation forms, a coordinator the booking
+    ones), plus `extra_pages` (role, url). Forms that differ only by ids are fuzzed once."""
+    pages = list(extra_pages)
     for rule in TABLE:
         if rule.method != "GET" or rule.endpoint == "static":
             continue
-        ownership = "assigned" if "{" in rule.url else None
-        role = next((r for r in ("anonymous", "admin", "coordinator", "nurse", "patient")
-                     if rule.access.expected(r, ownership) == OK), None)
-        if role is None:
-            continue
+        for role in ("anonymous", "admin", "coordinator", "nurse", "patient"):
+            ownership = OWNERSHIP_OF_ROLE.get(role) if "{" in rule.url else None
+            if rule.access.expected(role, ownership) == OK:
+                pages.append((role, world.url(rule.url, ownership)))
+    forms = {}
+    for role, page_url in pages:
         client = app.test_client()
         log_in(client, world, role)
-        page_url = world.url(rule.url, ownership)
         page = client.get(page_url).get_data(as_text=True)
         for attrs, body in FORM.findall(page):
             attributes = dict(ATTR.findall(attrs))
             fields = sorted(set(FIELD.findall(body)) - IGNORED_FIELDS)
-            if not fields:
-                continue
             method = attributes.get("method", "get").upper()
             target = html.unescape(attributes.get("action") or page_url)
-            forms[(method, target)] = (role, fields)
-    return [(role, method, url, fields) for (method, url), (role, fields) in sorted(forms.items())]
+            kind = (method, re.sub(r"\d+", "N", target))
+            if (method, target) not in NOT_FUZZED and kind not in forms:
+                forms[kind] = (role, method, target, fields)
+    return sorted(forms.values(), key=lambda form: (form[2], form[1]))
+
+
+def documentation_stages(session, world) -> list[tuple[str, str]]:
+    """Visit pages of the world's nurse at each stage of the infusion record, so that every
+    documentation form (start, vitals, rate, reaction, lots, end, observation, sign, complete,
+    amendment) is on one of them."""
+    nurse, actor = session.get(Nurse, world.objects["assigned"]["nurse"]), world.users["nurse"]
+    now = utcnow().replace(second=0, microsecond=0)
+    pages = []
+    for stage in range(5):  # planned, started, ended, observed, signed
+        starts = now - timedelta(minutes=40) if stage == 0 else now - timedelta(days=stage, hours=8)
+        visit = make_planned_visit(session, starts_at=starts, nurse=nurse, last_name=f"Stage{stage}")
+        if stage >= 1:
+            record = start_infusion(session, visit.id, starts + timedelta(minutes=5), actor=actor, now=now)
+            # The later stages are set on the record directly: the page shows its forms by these
+            # fields, and the documentation rules for reaching them are tested elsewhere.
+            if stage >= 2:
+                record.ended_at, record.total_volume_ml = starts + timedelta(minutes=90), 60.0
+                session.add(RateChange(visit_id=visit.id, at=record.ended_at, kind=STOP, rate_ml_per_hr=0,
+                                       reason="infusion ended", recorded_by_id=actor.id))
+            if stage >= 3:
+                record.observation_done_at = starts + timedelta(hours=3)
+            if stage >= 4:
+                record.signed_at, record.signed_by_id = now, actor.id
+            session.flush()
+        pages.append(("nurse", f"/rounds/visits/{visit.id}"))
+    make_lot(session, lot_number="FUZZ-1", size_g=20, quantity=50)
+    session.commit()
+    return pages
 
 
 @pytest.fixture
@@ -82,11 +127,15 @@ def world(session):
     return build_world(session)
 
 
-def test_fuzzed_forms_give_no_server_error_and_no_unescaped_reflection(app, world, capsys):
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # some 50 forms x 120 examples: minutes on a busy 2-core machine
+def test_fuzzed_forms_give_no_server_error_and_no_unescaped_reflection(app, session, world, capsys):
     # Throttling would turn most login posts into 429 before validation; fuzz the validation.
     app.config["LOGIN_MAX_FAILURES_PER_IP"] = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 10**9
-    forms = discover_forms(app, world)
+    forms = discover_forms(app, world, documentation_stages(session, world))
     assert {(m, u) for _, m, u, _ in forms} >= {("POST", "/login"), ("POST", "/account/password"), ("GET", "/admin/audit/")}
+    documented = {u.rsplit("/", 1)[-1] for _, _, u, _ in forms if u.startswith("/rounds/visits/")}
+    assert documented == set(STEPS), f"documentation forms not reached: {set(STEPS) - documented}"
     runs = {"examples": 0, "server_errors": 0}
     failures: list[str] = []
 

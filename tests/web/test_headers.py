@@ -51,6 +51,7 @@ def test_no_hsts_and_no_secure_cookie_over_plain_http(client, patient_login):
 @pytest.fixture
 def https_app(database_url, monkeypatch):
     monkeypatch.setenv("BEHIND_HTTPS", "1")
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": uuid.uuid4().hex,
                       "WTF_CSRF_ENABLED": False})
     yield app

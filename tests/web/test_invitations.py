@@ -8,7 +8,7 @@ import re
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 
 import pytest
 import time_machine
@@ -38,7 +38,7 @@ def mailbox():
         messages: list = []
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
     with socket.socket() as s:
@@ -107,7 +107,12 @@ def test_invitation_by_email_link_password_and_portal(app, session, world, mailb
     assert deliver(app, port)["sent"] == 1
     [message] = box.messages
     assert message["To"] == "maria@example.org" and "patient portal" in message["Subject"]
-    text = message.get_payload(decode=True).decode()
+    text = message.get_body(("plain",)).get_content()
+    # The HTML part carries the same link, as an anchor; no calendar file, no "stop reminders".
+    html = message.get_body(("html",)).get_content()
+    assert re.search(r'<a href="http://[^"]*/portal/invitation/', html)
+    assert "text/calendar" not in {part.get_content_type() for part in message.walk()}
+    assert "unsubscribe" not in text.lower() and "List-Unsubscribe" not in message
     assert "Hello Maria" in text and "2026-11-19" not in text and "Thursday 19 November at 09:00 (CST)" in text
     path = link_path(text)
 
@@ -235,7 +240,7 @@ def test_a_new_email_counts_once_confirmed_by_the_link_sent_to_it(app, session, 
     deliver(app, port)
     [message] = box.messages
     assert message["To"] == "maria.new@example.org"
-    path = re.search(r"http://agency\.example(/portal/email/\S+)", message.get_payload(decode=True).decode()).group(1)
+    path = re.search(r"http://agency\.example(/portal/email/\S+)", message.get_body(("plain",)).get_content()).group(1)
     assert client.get(path).status_code == 302
     session.expire_all()
     assert session.get(Patient, patient_id).email == "maria.new@example.org"

@@ -169,7 +169,7 @@ def test_cancel_without_a_reason_is_refused_and_with_one_cancels_the_rest(client
     day1, day2 = _booked_course(session, staff)
     refused = client.post(f"/visits/{day1.id}/cancel", data={"scope": "rest", "reason": ""})
     assert refused.status_code == 422 and "Give a reason" in refused.get_data(as_text=True)
-    done = client.post(f"/visits/{day1.id}/cancel", data={"scope": "rest", "reason": "Admitted to hospital"})
+    done = client.post(f"/visits/{day1.id}/cancel", data={"scope": "rest", "reason": "Admitted to hospital", "confirm": "1"})
     assert done.status_code == 302
     session.expire_all()
     assert {session.get(Visit, v.id).status for v in (day1, day2)} == {"cancelled"}

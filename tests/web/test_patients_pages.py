@@ -4,6 +4,7 @@ its field with what was typed kept; a save redirects; search and paging; audit r
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,12 @@ from scheduler.models import AuditEvent, Patient
 from tests.factories import make_patient
 from tests.web.pages import error_beside, logged_in_client
 
-TODAY = utcnow().date()
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def today() -> date:
+    """The patient's date on the test's clock (tests/clock.py), never the machine's."""
+    return utcnow().astimezone(CHICAGO).date()
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def form_data(**overrides) -> dict:
         "email": "maria@example.org", "preferred_channel": "email", "email_consent": "y",
         "quiet_start": "21:00", "quiet_end": "08:00", "preferred_start": "", "preferred_end": "",
         "iga_status": "normal", "risk_renal": "y", "allergies": "Latex", "notes": "",
-        "weight_kg": "70", "measured_on": (TODAY - timedelta(days=1)).isoformat(),
+        "weight_kg": "70", "measured_on": (today() - timedelta(days=1)).isoformat(),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -102,16 +108,16 @@ def test_edit_error_keeps_the_typed_value_not_the_stored_one(coordinator_client,
 
 
 def test_add_weight_and_its_refusals_on_the_summary(coordinator_client, session):
-    patient = make_patient(session, weight_kg=70, measured_on=TODAY - timedelta(days=30))
+    patient = make_patient(session, weight_kg=70, measured_on=today() - timedelta(days=30))
     session.commit()
     url = f"/patients/{patient.id}/weights"
-    day = (TODAY - timedelta(days=2)).isoformat()
+    day = (today() - timedelta(days=2)).isoformat()
     assert coordinator_client.post(url, data={"weight_kg": "72.5", "measured_on": day}).status_code == 302
     page = coordinator_client.post(url, data={"weight_kg": "73", "measured_on": day}).get_data(as_text=True)
     assert "72.5 kg is already recorded for " + day in page and 'value="73"' in page
     page = coordinator_client.post(url, data={"weight_kg": "0", "measured_on": day}).get_data(as_text=True)
     assert error_beside(page, "weight_kg", "between 1 and 350")
-    future = (TODAY + timedelta(days=3)).isoformat()
+    future = (today() + timedelta(days=3)).isoformat()
     page = coordinator_client.post(url, data={"weight_kg": "71", "measured_on": future}).get_data(as_text=True)
     assert error_beside(page, "measured_on", "in the future")
     session.expire_all()

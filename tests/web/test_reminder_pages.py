@@ -39,16 +39,17 @@ def read(session, query):
     return value
 
 
-def test_portal_shows_the_patients_draws_and_confirming_one_stops_its_reminder(client, session):
+def test_portal_shows_the_patients_draws_and_a_post_without_confirmation_marks_nothing(client, session):
+    # Confirming within the draw's window, and undoing: tests/web/test_portal_care.py (fixed instants).
     user, patient, draws = follow_up(session)
     login(client, user)
     page = client.get("/portal/", follow_redirects=True).get_data(as_text=True)
-    assert "Blood tests to do" in page and page.count("Blood drawn") == 4
+    assert "Blood tests" in page and page.count("<strong>Platelet count</strong>") == 4
     response = client.post(f"/portal/draws/{draws[0].id}/drawn")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/portal/draws/{draws[0].id}/drawn")
     session.expire_all()
-    assert session.get(LabDraw, draws[0].id).status == "done"
-    assert session.scalar(select(Reminder.status).where(Reminder.lab_draw_id == draws[0].id)) == "expired"
+    assert session.get(LabDraw, draws[0].id).status == "scheduled"
+    assert session.scalar(select(Reminder.status).where(Reminder.lab_draw_id == draws[0].id)) == "pending"
 
 
 def test_portal_refuses_another_patients_draw(client, session):
@@ -78,7 +79,8 @@ def test_portal_preferences_change_channel_and_quiet_hours_and_re_time_reminders
 
 
 def test_staff_record_a_platelet_result_and_the_patient_page_charts_it(client, session):
-    _, patient, draws = follow_up(session)
+    # The course ended three days ago: the 24-h draw is due by now (a result for a draw not yet due is refused).
+    _, patient, draws = follow_up(session, now=utcnow() - timedelta(days=2))
     coordinator = make_user(session, role="coordinator")
     session.commit()
     login(client, coordinator)
@@ -86,7 +88,7 @@ def test_staff_record_a_platelet_result_and_the_patient_page_charts_it(client, s
     assert response.status_code == 302
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Platelet follow-up" in page and "<svg" in page and "27.5" in page
-    assert "IVIG" in page  # the infusion date is marked on the chart
+    assert ">infusion</text>" in page  # the infusion date is marked on the chart
     assert client.post(f"/labs/draws/{draws[0].id}/result", data={"platelets": "30"}).status_code == 302
     session.expire_all()
     assert session.get(LabDraw, draws[0].id).result.value == 27.5  # a second result is refused
@@ -161,16 +163,21 @@ def test_the_admin_outbox_shows_console_messages(client, session, app, tmp_path)
 def test_messages_carry_local_time_hydration_and_phone_but_no_drug_or_diagnosis():
     from zoneinfo import ZoneInfo
 
-    from scheduler.notify.messages import MessageFacts, email_message, sms_text
+    from scheduler.clinical.advice import shipped_patient_advice
+    from scheduler.notify.messages import MessageFacts, VisitFacts, email_message, sms_text
 
     start = datetime(2027, 3, 14, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    visit = VisitFacts(visit_id=1, starts_at=start, ends_at=start + timedelta(hours=5), nurse_first_name="Ana",
+                       address="2 Elm St, Chicago 60601", version=1, premedication=True)
     facts = MessageFacts(kind="visit_eve", zone="America/New_York", patient_first_name="Maria", agency_name="Agency",
-                         agency_phone="+13125550100", visit_starts_at=start, visit_ends_at=start + timedelta(hours=5),
-                         nurse_first_name="Ana", unsubscribe_url="https://x/unsubscribe/t")
-    message = email_message(facts)
-    for text in (message.text, sms_text(facts)):
-        assert "09:00-14:00 (EDT)" in text and "+13125550100" in text and "Ana" in text
+                         agency_phone="+13125550100", visit=visit, unsubscribe_url="https://x/unsubscribe/t",
+                         advice=shipped_patient_advice())
+    message = email_message(facts, stamp=start - timedelta(days=1))
+    assert "between 08:45 and 09:15 (EDT)" in message.text and "until about 14:00 (EDT)" in message.text
+    assert "08:45-09:15 EDT" in sms_text(facts)
+    for text in (message.text, message.html, sms_text(facts)):
+        assert "+13125550100" in text and "Ana" in text
         assert "water" in text.lower()
-        for word in ("IVIG", "immune", "ITP", "thrombocytopenia", "platelet", "Octagam", "Gamunex"):
+        for word in ("IVIG", "immune", "ITP", "thrombocytopenia", "platelet", "Octagam", "Gamunex", "acetaminophen"):
             assert word.lower() not in text.lower()
     assert "unsubscribe" in message.text and "STOP" in sms_text(facts)

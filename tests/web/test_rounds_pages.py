@@ -73,31 +73,39 @@ def test_visit_view_shows_the_ramp_on_the_clock_the_cap_the_chart_and_now(nurse_
     assert f"planned start ({planned_start.astimezone(CHICAGO):%H:%M}" in page
     assert "Never above 158 mL/hr" in page and "at-risk maximum (label)" in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="series-planned"' in page
-    assert "◀ now" in page and "next change at" in page
+    # Not started: the plan's clock is a forecast, so no step is marked "now" (see test_rounds_phone.py).
+    assert "◀ now" not in page and "not started yet" in page
     assert 'class="sheet"' in page and "rounds.css" in page  # the print stylesheet's one-sheet unit
 
 
 def test_a_documented_infusion_round_trip(nurse_visit, session):
     client, visit, now = nurse_visit
-    start = now - timedelta(minutes=10)
+    # Started an hour ago, so the 30-min observation after the end is over by now.
+    start = now - timedelta(minutes=60)
     assert post(client, visit, "vitals", phase="baseline", taken_at=local(start - timedelta(minutes=5)),
-                systolic_mmhg="128", diastolic_mmhg="80", pulse_bpm="72", temperature_c="38.4").status_code == 302
+                systolic_mmhg="128", diastolic_mmhg="80", pulse_bpm="72", temperature="38.4").status_code == 302
     assert post(client, visit, "start", at=local(start)).status_code == 302
     page = client.get(f"/rounds/visits/{visit.id}").get_data(as_text=True)
     assert f"actual start ({start.astimezone(CHICAGO):%H:%M}" in page
     assert 'class="flagged"' in page and "Temperature high" in page
-    assert post(client, visit, "rate", kind="pause", at=local(now - timedelta(minutes=2)), reason="chills").status_code == 302
+    assert post(client, visit, "rate", kind="pause", at=local(start + timedelta(minutes=8)), reason="chills").status_code == 302
     page = client.get(f"/rounds/visits/{visit.id}").get_data(as_text=True)
     assert "Remaining ramp after the change" in page and "Paused." in page and "Expected end" in page
     assert 'class="series-actual"' in page and 'class="series-projected"' in page
-    assert post(client, visit, "rate", kind="resume", at=local(now), rate_ml_per_hr="48").status_code == 302
-    assert post(client, visit, "reaction", at=local(now - timedelta(minutes=2)), reaction_type="chills",
+    assert post(client, visit, "rate", kind="resume", at=local(start + timedelta(minutes=10)), rate_ml_per_hr="48").status_code == 302
+    assert post(client, visit, "reaction", at=local(start + timedelta(minutes=8)), reaction_type="Chills or rigors",
                 severity="mild", action_taken="paused 2 min").status_code == 302
     lot_id = session.scalar(select(VialLot.id).where(VialLot.lot_number == "OCT-EARLY"))
     session.commit()  # end the test's read transaction: SQLite lets one writer in at a time
     assert post(client, visit, "lots", lot_id=str(lot_id), vials_used="2", waste_ml="0").status_code == 302
-    assert post(client, visit, "end", at=local(now), total_volume_ml="10").status_code == 302
-    assert post(client, visit, "observation", at=local(now)).status_code == 302
+    ended = start + timedelta(minutes=20)
+    # 48 mL/hr for 18 of the 20 minutes: 14.4 mL possible; 10 mL is far below the dose: a reason.
+    assert post(client, visit, "end", at=local(ended), total_volume_ml="10").status_code == 422
+    assert post(client, visit, "end", at=local(ended), total_volume_ml="10",
+                reason="stopped after the reaction; prescriber informed").status_code == 302
+    assert post(client, visit, "vitals", phase="end", taken_at=local(ended), pulse_bpm="80").status_code == 302
+    assert post(client, visit, "observation", at=local(ended + timedelta(minutes=10))).status_code == 422
+    assert post(client, visit, "observation", at=local(ended + timedelta(minutes=30))).status_code == 302
     assert post(client, visit, "sign").status_code == 302
     assert post(client, visit, "amend", text="Reaction began at onset of pause.").status_code == 302
     assert post(client, visit, "complete").status_code == 302

@@ -49,6 +49,8 @@ def _outcome(response) -> str:
     location = response.headers.get("Location", "")
     if response.status_code == 401 and response.is_json:  # the API's "log in first"
         return LOGIN
+    if response.status_code == 401 and 'name="password"' in response.get_data(as_text=True):
+        return LOGIN  # asked for the password on the spot (a nurse's expired session keeps her entry)
     if response.status_code == 302 and location.startswith("/login?next="):
         return LOGIN
     if response.status_code in (403, 404):

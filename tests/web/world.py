@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.clock import utcnow
-from scheduler.models import LabDraw, Reminder
+from scheduler.models import Absence, LabDraw, Reminder, Replan
 from scheduler.operations.api_tokens import issue_token
 from tests.factories import PASSWORD, make_nurse, make_order, make_patient, make_user, make_visit
 
@@ -66,6 +66,20 @@ def _follow_up(session, patient, visit, tag: str) -> dict[str, int]:
     return {"draw": draw.id, "reminder": reminder.id}
 
 
+def _replan_objects(session, nurse, visit, tag: int) -> dict[str, int]:
+    """An absence of the visit's nurse (weeks later, over none of her visits) and a re-plan
+    proposal that moves nothing (absence and re-plan routes)."""
+    starts = visit.starts_at + timedelta(days=30 + tag)
+    absence = Absence(nurse_id=nurse.id, starts_at=starts, ends_at=starts + timedelta(hours=8), kind="sick", reason="")
+    session.add(absence)
+    session.flush()
+    replan = Replan(kind="absence", nurse_id=nurse.id, absence_id=absence.id, status="proposed", created_at=utcnow(),
+                    result={"rows": [], "unplaced": [], "solver": {}})
+    session.add(replan)
+    session.flush()
+    return {"absence": absence.id, "replan": replan.id}
+
+
 def build_world(session) -> World:
     world = World()
     for role in ("admin", "coordinator", "nurse", "patient"):
@@ -88,12 +102,13 @@ def build_world(session) -> World:
         visit = make_visit(session, order=order, nurse=nurse, starts_at=tomorrow + timedelta(days=len(world.objects)))
         world.objects[ownership] = {"patient": patient.id, "visit": visit.id, "order": order.id, "nurse": nurse.id}
         world.objects[ownership].update(_follow_up(session, patient, visit, ownership))
+        world.objects[ownership].update(_replan_objects(session, nurse, visit, tag=len(world.objects)))
         world.sentinels[ownership] = (
             patient.last_name, patient.first_name, patient.address_line, patient.phone_e164,
             patient.allergies, patient.date_of_birth.isoformat(),
         )
     world.objects["missing"] = {"patient": MISSING_ID, "visit": MISSING_ID, "order": MISSING_ID, "nurse": MISSING_ID}
-    world.objects["missing"].update(draw=MISSING_ID, reminder=MISSING_ID)
+    world.objects["missing"].update(draw=MISSING_ID, reminder=MISSING_ID, absence=MISSING_ID, replan=MISSING_ID)
     session.commit()
     return world
 

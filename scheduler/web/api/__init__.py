@@ -5,7 +5,7 @@ cookie authenticates here, see auth.py); the route policy (@allow) and the opera
 object rules apply exactly as for the pages.
 """
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,6 +20,14 @@ from scheduler.web.api import errors  # noqa: E402
 errors.register(bp)
 
 
+@bp.before_request
+def _json_body_within_depth():
+    # The depth limit (web/bodies.py) answers 400 on every route, also on one that ignores its
+    # body: the answer to a hostile body never depends on whether a route happens to read it.
+    if request.is_json and request.content_length:
+        request.get_json(silent=True)
+
+
 @bp.after_request
 def _no_store(response):
     # Answers carry health data: no shared or client cache may keep them (the app does the
@@ -28,5 +36,6 @@ def _no_store(response):
     return response
 
 from scheduler.web.api import (  # noqa: E402,F401
-    routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_visits,
+    routes_catalog, routes_docs, routes_events, routes_follow_up, routes_orders, routes_patients, routes_replans,
+    routes_visits,
 )

@@ -18,6 +18,7 @@ from scheduler.web.database import get_session
 from scheduler.operations import idempotency
 from scheduler.web.api.errors import ApiError
 from scheduler.web.converters import MAX_DB_ID
+from scheduler.web.forms import forbidden_character
 
 MAX_PER_PAGE, DEFAULT_PER_PAGE = 100, 25
 # Ids are 32-bit integer columns: the same bounded converter as the pages
@@ -76,6 +77,9 @@ class Fields:
             return self._bad(name, "Must be a string.", default)
         if len(value) > max_length:
             return self._bad(name, f"At most {max_length} characters.", default)
+        problem = forbidden_character(value, multiline=True)
+        if problem:
+            return self._bad(name, problem, default)
         return value
 
     def choice(self, name, options, *, default=None, required=False):

@@ -52,18 +52,31 @@ def error_response(status: int, message: str, *, code: str | None = None, fields
     return response
 
 
+# One answer for every 404: no route, an id out of range, a missing id, or one the token's
+# user may not reach (see scheduler/web/security.py for the pages).
+NOT_FOUND_MESSAGE = "There is no such resource, or it is not one this token may reach."
+MESSAGES = {400: "The request body is not valid JSON or not a JSON object.", 404: NOT_FOUND_MESSAGE,
+            413: "The request body is larger than this server accepts (MAX_REQUEST_BYTES)."}
+
+
+def message_for(status: int, fallback: str | None) -> str:
+    return MESSAGES.get(status) or fallback or "Error."
+
+
 def _http_error(exc: HTTPException):
-    # Werkzeug's descriptions are plain sentences with no request data in them.
-    message = {400: "The request body is not valid JSON or not a JSON object."}.get(exc.code, exc.description)
-    response = error_response(exc.code or 500, message or "Error.")
+    # Werkzeug's descriptions are plain sentences with no request data in them; the app's own
+    # exceptions (e.g. JSON nested too deep) say something more precise.
+    own = not type(exc).__module__.startswith("werkzeug.")
+    response = error_response(exc.code or 500, exc.description if own else message_for(exc.code, exc.description))
     if exc.code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
 
 
 def _refused(exc: DomainError):
-    """As for the pages: roll back, audit the refusal, show no data."""
-    return error_response(audit_refusal(exc), str(exc))
+    """As for the pages: roll back, audit the refusal, show no data; a 404 like any other."""
+    status = audit_refusal(exc)
+    return error_response(status, message_for(status, None) if status == 404 else str(exc))
 
 
 def _domain_error(exc: DomainError):

@@ -8,7 +8,7 @@ come from the operations' own constants, so the document cannot drift from the r
 from __future__ import annotations
 
 from scheduler.operations.orders import (
-    DAYS_RANGE, DOSE_G_PER_KG_RANGE, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
+    DAYS_RANGE, DOSE_G_PER_KG_RANGE, DRAW_PLACES, INDICATIONS, MAX_PREMEDICATION, MAX_PRESCRIBER, WEIGHT_POLICIES, WINDOW_DAYS_RANGE,
 )
 from scheduler.web.api.common import MAX_ID, MAX_PER_PAGE
 
@@ -39,6 +39,7 @@ def paged(item: dict) -> dict:
                 "total": INTEGER, "pages": INTEGER})
 
 
+ORDER_STATE = {"enum": ["to_book", "partly_booked", "booked", "in_progress", "completed", "discontinued"]}
 SOURCED_NUMBER = nullable(obj({"value": NUMBER, "source": STRING}))
 SCHEMAS = {
     "Error": obj({"error": obj({
@@ -67,16 +68,18 @@ SCHEMAS = {
         "iga_deficient_with_antibodies": BOOLEAN, "first_infusion": BOOLEAN, "product_switch": BOOLEAN,
         "rounding": {"type": "string", "maxLength": 10, "description": "'exact', or round the daily dose to N grams"},
         "pump_resolution_ml_per_hr": {"enum": ["1", "0.1"]},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000,
+                                       "description": "Needed to plan outside the label (population, course total or length)"},
     }, required=["product_id", "indication", "weight_kg", "dose_g_per_kg"]),
     "Plan": obj({
         "product": STRING, "product_name": STRING, "indication": STRING, "weight_kg": NUMBER,
-        "dosing_weight_kg": NUMBER, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
+        "dosing_weight_kg": NUMBER, "rate_basis": STRING, "dose_g_per_kg": NUMBER, "course_days": INTEGER, "total_dose_g": NUMBER,
         "concentration_mg_per_ml": NUMBER, "cap": {"type": "object"}, "catalog_version": STRING,
         "days": {"type": "array", "items": ref("PlanDay")},
         "warnings": {"type": "array", "items": obj({"code": STRING, "message": STRING})},
     }),
     "PlanDay": obj({
-        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "vials": {"type": "array"},
+        "day": INTEGER, "dose_g": NUMBER, "volume_ml": NUMBER, "volume_ml_per_kg": NUMBER, "vials": {"type": "array"},
         "steps": {"type": "array", "items": obj({
             "start_min": NUMBER, "end_min": NUMBER, "rate_mg_per_kg_min": NUMBER, "rate_ml_per_hr": NUMBER,
             "volume_ml": NUMBER, "cumulative_ml": NUMBER, "source": STRING,
@@ -93,15 +96,25 @@ SCHEMAS = {
         "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
         "window_days": {"type": "integer", "minimum": WINDOW_DAYS_RANGE[0], "maximum": WINDOW_DAYS_RANGE[1]},
         "prescriber": {"type": "string", "maxLength": MAX_PRESCRIBER},
+        "prescriber_override_reason": {"type": "string", "maxLength": 1000},
+        "long_session_reason": {"type": "string", "maxLength": 1000},
+        "iga_ack_reason": {"type": "string", "maxLength": 1000},
+        "day2_platelet_threshold": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+        "draw_place": {"enum": list(DRAW_PLACES)},
     }, required=["patient_id", "product_id", "indication", "dose_g_per_kg", "days", "earliest_start"]),
     "Order": obj({
         "id": INTEGER, "patient_id": INTEGER, "product_id": STRING, "indication": STRING, "dose_g_per_kg": NUMBER,
         "days": INTEGER, "weight_policy": STRING, "rounding_g": {"type": ["number", "null"]},
         "premedication": STRING, "first_infusion": BOOLEAN, "product_switch": BOOLEAN, "earliest_start": DATE,
-        "window_days": INTEGER, "prescriber": STRING, "status": STRING, "created_at": DATETIME,
+        "window_days": INTEGER, "prescriber": STRING, "draw_place": {"enum": list(DRAW_PLACES)}, "status": STRING,
+        "created_at": DATETIME,
     }),
     "OrderDetail": {"allOf": [ref("Order"), obj({
+        "state": ORDER_STATE,
         "visits": {"type": "array", "items": ref("Visit")},
+        "course_days": {"type": "array", "items": obj({
+            "day_number": INTEGER, "state": {"enum": ["booked", "cancelled", "unbooked"]},
+            "visit": nullable(ref("Visit"))})},
         "plan": nullable(ref("Plan")),
         "plan_error": nullable(obj({"code": STRING, "message": STRING})),
     })]},
@@ -117,7 +130,12 @@ SCHEMAS = {
         "catalog_version": STRING, "version": INTEGER,
     }),
     "Visits": obj({"visits": {"type": "array", "items": ref("Visit")}}),
-    "VisitCreate": obj({"order_id": ID, "nurse_id": ID, "start": DATETIME}),
+    "VisitCreate": obj({"order_id": ID, "nurse_id": ID, "start": DATETIME,
+                        "days": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
+                                 "maxItems": 31, "description": "Only these days of the course (default: all)"}},
+                       required=["order_id", "nurse_id", "start"]),
+    "OrderListItem": {"allOf": [ref("Order"), obj({"state": ORDER_STATE,
+                                                   "open_days": {"type": "array", "items": INTEGER}})]},
     "VisitReschedule": obj({"start": DATETIME, "nurse_id": ID, "scope": {"enum": ["one", "rest"]}},
                            required=["start"]),
     "VisitCancel": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 1000},
@@ -143,6 +161,7 @@ PATIENT_FIELDS = {
     "address_line": STRING, "city": STRING, "state": STRING, "postal_code": STRING, "lat": NUMBER, "lon": NUMBER,
     "timezone": STRING, "phone": STRING, "email": STRING, "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN,
     "quiet_start": TIME, "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
+    "iga_tested_on": {"type": ["string", "null"], "format": "date"},
     "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING, "notes": STRING,
 }
 SCHEMAS.update({
@@ -156,7 +175,8 @@ SCHEMAS.update({
         "timezone": STRING, "phone_e164": NULLABLE_STRING, "email": NULLABLE_STRING,
         "preferred_channel": STRING, "email_consent": BOOLEAN, "sms_consent": BOOLEAN, "quiet_start": TIME,
         "quiet_end": TIME, "preferred_start": TIME, "preferred_end": TIME, "iga_status": STRING,
-        "risk_renal": BOOLEAN, "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
+        "iga_tested_on": {"type": ["string", "null"], "format": "date"}, "risk_renal": BOOLEAN,
+        "risk_thrombotic": BOOLEAN, "risk_cardiac": BOOLEAN, "allergies": STRING,
         "notes": STRING, "weights": {"type": "array", "items": obj({"weight_kg": NUMBER, "measured_on": DATE})},
         "created_at": DATETIME,
     }),
@@ -191,13 +211,15 @@ SCHEMAS.update({
 })
 
 ERROR_TEXT = {
-    "400": "Malformed JSON, or a body that is not an object",
+    "400": "Malformed JSON, JSON nested more than 32 levels deep, or a body that is not an object",
     "401": "No valid bearer token",
     "403": "The token's owner has a role that may not call this",
     "404": "No such object, or one the caller may not reach",
     "409": "A scheduling conflict (with its rule and visit), or the same Idempotency-Key still in progress",
+    "413": "The body is larger than the server accepts (MAX_REQUEST_BYTES)",
     "415": "The body is not sent as application/json",
-    "422": "Invalid fields, a refused rule, or a clinical hard stop",
+    "422": "Invalid fields (control characters included), a refused rule, or a clinical hard stop",
+    "429": "Too many refused tokens from this address; see Retry-After",
 }
 PAGE_PARAMETERS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -215,7 +237,8 @@ def path_id(name: str) -> dict:
 def operation(summary: str, ok: str, schema: dict, errors: str, *, body: str | None = None, parameters=(),
               public: bool = False) -> dict:
     responses = {ok: {"description": "Success", "content": {"application/json": {"schema": schema}}}}
-    for code in errors.split():
+    # Any call with a token may meet the per-address limit on refused tokens; any body the size limit.
+    for code in sorted({*errors.split(), *(["413"] if body else []), *([] if public else ["429"])}):
         responses[code] = {"description": ERROR_TEXT[code],
                            "content": {"application/json": {"schema": ref("Error")}}}
     op = {"summary": summary, "responses": responses, "parameters": list(parameters)}
@@ -232,14 +255,23 @@ PATHS = {
                                    parameters=PAGE_PARAMETERS)},
     "/plan": {"post": operation("The clinical plan for given inputs (the `flask plan --json` shape)", "200",
                                 ref("Plan"), "400 401 403 415 422", body="PlanRequest")},
-    "/orders": {"post": operation("Create a therapy order (checked against the clinical core)", "201", ref("Order"),
+    "/orders": {"get": operation(
+        "Orders with their state (to_book, partly_booked, booked, in_progress, completed, discontinued)", "200",
+        paged(ref("OrderListItem")), "401 403 422",
+        parameters=[{"name": "state", "in": "query", "schema": ORDER_STATE},
+                    {"name": "product_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "patient_id", "in": "query", "schema": ID}, *PAGE_PARAMETERS]),
+                "post": operation("Create a therapy order (checked against the clinical core)", "201", ref("Order"),
                                   "400 401 403 404 409 415 422", body="OrderCreate", parameters=[IDEMPOTENCY_KEY])},
     "/orders/{order_id}": {"get": operation("An order with its visits and plan per day", "200", ref("OrderDetail"),
                                             "401 403 404", parameters=[path_id("order_id")])},
     "/orders/{order_id}/slots": {"get": operation(
         "Booking suggestions for the order's course", "200", paged(ref("Slot")), "401 403 404 422",
         parameters=[path_id("order_id"), {"name": "from", "in": "query", "schema": DATETIME},
-                    {"name": "to", "in": "query", "schema": DATETIME}, *PAGE_PARAMETERS])},
+                    {"name": "to", "in": "query", "schema": DATETIME},
+                    {"name": "days", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"},
+                     "description": "Only these days of the course, e.g. 2 or 2,3 (default: the days still open)"},
+                    *PAGE_PARAMETERS])},
     "/visits": {"post": operation("Book every day of an order's course with one nurse", "201", ref("Visits"),
                                   "400 401 403 404 409 415 422", body="VisitCreate", parameters=[IDEMPOTENCY_KEY])},
     "/visits/{visit_id}": {"patch": operation("Reschedule a visit (or it and the rest of its course)", "200",
@@ -300,3 +332,10 @@ def document(product_ids=()) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+# Absences and re-plans document themselves in their own module (issue 17).
+from scheduler.web.api.openapi_replans import REPLAN_PATHS, REPLAN_SCHEMAS  # noqa: E402
+
+SCHEMAS.update(REPLAN_SCHEMAS)
+PATHS.update(REPLAN_PATHS)

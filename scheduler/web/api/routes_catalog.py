@@ -74,6 +74,7 @@ def plan():
         product_switch=f.boolean("product_switch"),
         rounding=f.text("rounding", default="exact", max_length=10).strip().lower(),
         pump_resolution_ml_per_hr=f.choice("pump_resolution_ml_per_hr", ("1", "0.1")),
+        prescriber_override_reason=f.text("prescriber_override_reason", max_length=1000),
     )
     f.done()
     # No patient, nothing stored: there is no audit row for a plan of bare numbers.

@@ -39,7 +39,7 @@ def visit_event(visit_id: int):
         rate_kind = f.choice("kind", RATE_KINDS, required=True)
         rate, reason = f.decimal("rate_ml_per_hr"), f.text("reason", max_length=4000)
     elif kind == "end":
-        total = f.decimal("total_volume_ml", required=True)
+        total, reason = f.decimal("total_volume_ml", required=True), f.text("reason", max_length=4000)
     f.done()
 
     def create():
@@ -51,7 +51,7 @@ def visit_event(visit_id: int):
             row, flags = record_rate_change(session, visit_id, rate_kind, at, rate, reason, actor=current_user,
                                             now=now), {}
         else:
-            row, flags = end_infusion(session, visit_id, at, total, actor=current_user, now=now), {}
+            row, flags = end_infusion(session, visit_id, at, total, reason, actor=current_user, now=now), {}
         return 201, {"type": kind, "id": row.id, "visit_id": visit_id, "at": iso(at), "flags": dict(flags)}
 
     return idempotent(create)

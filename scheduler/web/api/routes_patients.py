@@ -17,9 +17,10 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, page_of, paging
 from scheduler.web.api.errors import ApiError
 from scheduler.web.api.serialize import patient_json, patient_summary_json
+from scheduler.operations.access import STAFF
 from scheduler.web.formtools import geocoder
+from scheduler.web.helpers import catalog
 
-STAFF = ("admin", "coordinator")
 TEXT_FIELDS = ("first_name", "last_name", "sex", "address_line", "city", "state", "postal_code", "timezone", "phone", "email",
                "preferred_channel", "iga_status", "allergies", "notes")
 FLAGS = ("email_consent", "sms_consent", "risk_renal", "risk_thrombotic", "risk_cardiac")
@@ -56,6 +57,7 @@ def _values(f: Fields, base: dict) -> dict:
     for name in TIMES:
         out[name] = _time(f, name, base.get(name))
     out["date_of_birth"] = f.day("date_of_birth", default=base.get("date_of_birth"))
+    out["iga_tested_on"] = f.day("iga_tested_on", default=base.get("iga_tested_on"))
     return out
 
 
@@ -118,7 +120,8 @@ def update_patient_api(patient_id: int):
         raise ApiError(422, "Weights are added, not changed.", fields={"weight_kg": "Not a patient field."})
     values = replace(PatientValues(**_current(stored)), **_values(f, _current(stored)))
     f.done()
-    updated = update_patient(session, patient_id, values, actor=current_user, now=now, geocoder=geocoder())
+    updated = update_patient(session, patient_id, values, actor=current_user, now=now, geocoder=geocoder(),
+                             catalog=catalog())
     body = patient_json(updated)
     session.commit()
     return jsonify(body)

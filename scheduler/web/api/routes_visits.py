@@ -15,21 +15,28 @@ from scheduler.web.api import bp
 from scheduler.web.api.common import ID, Fields, idempotent, iso
 from scheduler.web.api.serialize import visit_card_json, visit_json
 from scheduler.web.helpers import catalog
+from scheduler.operations.access import STAFF
 
-STAFF = ("admin", "coordinator")
 SCOPES = ("one", "rest")
 
 
 @bp.post("/visits")
 @allow(*STAFF)
 def book_visits():
-    """Book every day of the order's course with one nurse, day 1 starting at `start`."""
+    """Book every day of the order's course with one nurse, day 1 starting at `start`; with
+    `days: [N, ...]` only those days (a cancelled day booked again), the first at `start`."""
     f = Fields.body()
     order_id, nurse_id, start = f.id("order_id"), f.id("nurse_id"), f.moment("start", required=True)
+    days = f.data.get("days")
+    if days is not None and not (isinstance(days, list) and days and len(days) <= 31
+                                 and all(isinstance(n, int) and not isinstance(n, bool) for n in days)):
+        f.errors["days"] = "A list of day numbers of the course, e.g. [2]."
+        days = None
     f.done()
 
     def create():
-        visits = book_series(get_session(), order_id, nurse_id, start, catalog(), actor=current_user, now=utcnow())
+        visits = book_series(get_session(), order_id, nurse_id, start, catalog(), days=days, actor=current_user,
+                             now=utcnow())
         return 201, {"visits": [visit_json(v) for v in visits]}
 
     return idempotent(create)

@@ -45,6 +45,7 @@ def patient_json(patient) -> dict:
         "preferred_start": _time(patient.preferred_start),
         "preferred_end": _time(patient.preferred_end),
         "iga_status": patient.iga_status,
+        "iga_tested_on": patient.iga_tested_on.isoformat() if patient.iga_tested_on else None,
         "risk_renal": patient.risk_renal,
         "risk_thrombotic": patient.risk_thrombotic,
         "risk_cardiac": patient.risk_cardiac,
@@ -59,6 +60,13 @@ def patient_json(patient) -> dict:
 def patient_summary_json(patient) -> dict:
     return {"id": patient.id, "first_name": patient.first_name, "last_name": patient.last_name,
             "date_of_birth": patient.date_of_birth.isoformat(), "city": patient.city}
+
+
+def course_day_json(day) -> dict:
+    """One day of a course: booked (its active visit), cancelled (the last cancelled visit)
+    or unbooked (no visit)."""
+    return {"day_number": day.day_number, "state": day.state,
+            "visit": None if day.visit is None else visit_json(day.visit)}
 
 
 def order_json(order) -> dict:
@@ -77,6 +85,12 @@ def order_json(order) -> dict:
         "earliest_start": order.earliest_start.isoformat(),
         "window_days": order.window_days,
         "prescriber": order.prescriber,
+        "prescriber_override_reason": order.prescriber_override_reason,
+        "long_session_reason": order.long_session_reason,
+        "iga_ack_reason": order.iga_ack_reason,
+        "day2_platelet_threshold": order.day2_platelet_threshold,
+        "day2_decision": order.day2_decision,
+        "draw_place": order.draw_place,
         "status": order.status,
         "created_at": iso(order.created_at),
     }

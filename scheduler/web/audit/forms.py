@@ -1,6 +1,6 @@
 """The audit log filter (a GET form: filtering changes nothing, so no CSRF token)."""
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import DateField, IntegerField, StringField, SubmitField
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 

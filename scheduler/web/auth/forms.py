@@ -1,6 +1,6 @@
 """Login, logout and password-change forms."""
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 

@@ -1,4 +1,5 @@
-"""The week calendar: nurses x days, each visit with its drive before and after."""
+"""The week calendar as a time grid: per day a lane per nurse, each visit as long as it
+lasts with its drive before and after, cancelled visits struck through, today marked."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from scheduler.clock import utcnow
+from scheduler.models import Patient
 from scheduler.web.database import get_session
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import week_grid
 from scheduler.web.access import allow
+from scheduler.web.charts.timegrid import build_week
 from scheduler.web.helpers import agency_zone, catalog, nurses_by_name, parse_date_arg
 from scheduler.web.converters import id_arg
 
@@ -25,13 +29,22 @@ def week():
     day = parse_date_arg(request.args.get("week"), now.astimezone(zone).date())
     monday = day - timedelta(days=day.weekday())
     nurse_id = id_arg(request.args, "nurse")
+    products = catalog().products
     product_id = request.args.get("product") or None
-    if product_id not in catalog().products:
+    if product_id not in products:
         product_id = None
-    grid = week_grid(db, monday, zone, nurse_id=nurse_id, product_id=product_id)
+    zones = sorted(db.scalars(select(Patient.timezone).distinct()))
+    patient_zone = request.args.get("zone") or None
+    if patient_zone not in zones:
+        patient_zone = None
+    grid = week_grid(db, monday, zone, nurse_id=nurse_id, product_id=product_id, include_cancelled=True,
+                     patient_zone=patient_zone)
     record_list_read(db, current_user, object_type="calendar", patient_ids=grid.patient_ids, now=now,
                      details={"week": monday.isoformat()})
     db.commit()
-    return render_template("calendar/week.html", grid=grid, zone=zone, nurse_id=nurse_id, product_id=product_id,
-                           products=sorted(catalog().products.values(), key=lambda p: p.name),
+    names = {pid: p.name for pid, p in products.items()}
+    days = build_week(grid.days, grid.nurses, grid.cells, zone, now=now, product_names=lambda pid: names.get(pid, pid))
+    return render_template("calendar/week.html", grid=grid, days=days, zone=zone, nurse_id=nurse_id,
+                           product_id=product_id, zones=zones, patient_zone=patient_zone,
+                           products=sorted(products.values(), key=lambda p: p.name),
                            all_nurses=nurses_by_name(db), timedelta=timedelta)

@@ -14,8 +14,13 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 56  # room for the axis labels and the legend
+# Drawn for a phone: the SVG scales to its box, so its labels shrink with it. At 360 px the
+# box is 328 px wide (the page's padding), and FONT_PX * 328 / WIDTH must stay >= 12 px; the
+# stylesheet caps the chart's width on larger screens so the labels do not balloon either.
+WIDTH, HEIGHT = 360, 240
+FONT_PX = 14
+NARROWEST_BOX_PX = 328
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 24, 56  # room for the axis labels and the legend
 HEADROOM = Decimal("1.1")  # the highest rate sits below the top edge
 
 
@@ -72,21 +77,26 @@ def step_chart(planned: Sequence[Segment], *, actual: Sequence[Segment] = (), pr
         f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="black" stroke-width="1"/>',
         f'<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" stroke="black" stroke-width="1"/>',
     ]
-    for rate in sorted({s.rate_ml_per_hr for s in planned}):
+    last_y = None
+    for rate in sorted({s.rate_ml_per_hr for s in planned}, reverse=True):  # the highest rate's label always shows
         y = scale.y(rate)
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 4}" text-anchor="end" font-size="11">{escape(_n(rate))}</text>')
-    for hour in range(0, int(scale.max_min // 60) + 1):
+        if last_y is not None and y - last_y < FONT_PX:
+            continue  # would overlap the label above it
+        last_y = y
+        parts.append(f'<text x="{LEFT - 4}" y="{y + 5}" text-anchor="end" font-size="{FONT_PX}">{escape(_n(rate))}</text>')
+    hours = int(scale.max_min // 60)
+    for hour in range(0, hours + 1, 1 if hours <= 6 else 2):  # labels at least ~45 px apart
         x = scale.x(Decimal(hour * 60))
         parts.append(f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 4}" stroke="black"/>'
-                     f'<text x="{x}" y="{bottom + 16}" text-anchor="middle" font-size="11">{hour} h</text>')
-    parts.append(f'<text x="{LEFT - 44}" y="{top + 4}" font-size="11">mL/hr</text>')
+                     f'<text x="{x}" y="{bottom + 18}" text-anchor="middle" font-size="{FONT_PX}">{hour} h</text>')
+    parts.append(f'<text x="4" y="{top - 8}" font-size="{FONT_PX}">mL/hr</text>')
     parts.append(_polyline(planned, scale, width="2", dash=None, name="planned"))
     parts.append(_polyline(actual, scale, width="4", dash="8 4", name="actual"))
     parts.append(_polyline(projected, scale, width="2", dash="2 3", name="projected"))
     if now_min is not None and 0 <= now_min <= scale.max_min:
         x = scale.x(now_min)
         parts.append(f'<line class="now" x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="black" stroke-width="1"/>'
-                     f'<text x="{x + 3}" y="{top + 10}" font-size="11">now</text>')
+                     f'<text x="{x + 3}" y="{top + 12}" font-size="{FONT_PX}">now</text>')
     parts.append(_legend(bool(actual), bool(projected)))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - only numbers and escaped fixed labels
@@ -94,13 +104,13 @@ def step_chart(planned: Sequence[Segment], *, actual: Sequence[Segment] = (), pr
 
 def _legend(actual: bool, projected: bool) -> str:
     entries = [("plan", None, "2")] + ([("actual", "8 4", "4")] if actual else []) + ([("remaining", "2 3", "2")] if projected else [])
-    y = HEIGHT - 14
+    y = HEIGHT - 12
     out = []
     for index, (label, dash, width) in enumerate(entries):
-        x = LEFT + index * 130
+        x = 8 + index * 112
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{x}" y1="{y}" x2="{x + 30}" y2="{y}" stroke="black" stroke-width="{width}"{dashed}/>'
-                   f'<text x="{x + 36}" y="{y + 4}" font-size="11">{label}</text>')
+        out.append(f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="black" stroke-width="{width}"{dashed}/>'
+                   f'<text x="{x + 30}" y="{y + 5}" font-size="{FONT_PX}">{label}</text>')
     return "".join(out)
 
 

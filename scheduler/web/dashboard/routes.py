@@ -11,7 +11,8 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import failed_reminders, overdue_lab_draws, week_grid
-from scheduler.operations.orders import unbooked_orders
+from scheduler.operations.replan import visits_needing_replan
+from scheduler.operations.todo import days_to_book, undocumented_visits
 from scheduler.web.access import allow
 from scheduler.web.helpers import agency_zone
 
@@ -24,11 +25,14 @@ def today():
     db, now, zone = get_session(), utcnow(), agency_zone()
     day = now.astimezone(zone).date()
     grid = week_grid(db, day, zone, days=1)
-    orders = unbooked_orders(db)
+    to_book = days_to_book(db, today=day)
+    undocumented = undocumented_visits(db, now=now)
+    replan = visits_needing_replan(db, now=now)
     failed = failed_reminders(db)
     overdue = overdue_lab_draws(db, now=now)
-    shown = grid.patient_ids | {o.patient_id for o in orders} | {r.patient_id for r in failed} | {d.patient_id for d in overdue}
+    shown = (grid.patient_ids | {r.order.patient_id for r in to_book} | {v.patient_id for v in undocumented + replan}
+             | {r.patient_id for r in failed} | {d.patient_id for d in overdue})
     record_list_read(db, current_user, object_type="dashboard", patient_ids=shown, now=now)
     db.commit()
-    return render_template("dashboard/today.html", day=day, grid=grid, orders=orders, failed=failed,
-                           overdue=overdue, zone=zone, timedelta=timedelta)
+    return render_template("dashboard/today.html", day=day, grid=grid, to_book=to_book, undocumented=undocumented, needs_replan=replan,
+                           failed=failed, overdue=overdue, zone=zone, timedelta=timedelta)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from scheduler.clock import utcnow

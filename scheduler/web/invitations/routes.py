@@ -12,6 +12,7 @@ from scheduler.operations.invitations import (
     CHANNEL_WORDS, InvitationRefused, accept_invitation, change_own_contact, confirm_email_change, open_invitation,
     revoke_invitation, send_invitation,
 )
+from scheduler.operations.access import STAFF
 from scheduler.operations.portal import own_patient
 from scheduler.web.access import allow, public
 from scheduler.web.database import get_session
@@ -19,7 +20,6 @@ from scheduler.web.formtools import run_operation
 from scheduler.web.invitations.forms import AcceptForm, ContactForm, InviteForm, RevokeForm
 
 bp = Blueprint("invitations", __name__)
-STAFF = ("coordinator", "admin")
 
 
 @bp.route("/patients/<int:patient_id>/invitation", methods=["POST"])

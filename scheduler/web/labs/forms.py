@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import DecimalField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 

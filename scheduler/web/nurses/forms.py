@@ -3,7 +3,7 @@ operation's (operations/nurses.py)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     EmailField,
@@ -15,13 +15,15 @@ from wtforms import (
     SubmitField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from scheduler.auth.passwords import MIN_PASSWORD_LENGTH
 from scheduler.models import Nurse
 from scheduler.operations.nurses import WEEKDAYS, NurseValues
+from scheduler.web.converters import MAX_DB_ID
 from scheduler.web.formtools import state_choices, time_zone_field
+from scheduler.web.helpers import choices
 
 REQUIRED = [InputRequired(message="This field is required.")]
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -82,13 +84,17 @@ class NewNurseForm(NurseForm):
     password = PasswordField(f"Temporary password (at least {MIN_PASSWORD_LENGTH} characters)", validators=REQUIRED)
 
 
-class TimeOffForm(FlaskForm):
-    starts_local = DateTimeLocalField("Off from", format=DATETIME_LOCAL, validators=REQUIRED)
-    ends_local = DateTimeLocalField("Off until", format=DATETIME_LOCAL, validators=REQUIRED)
-    reason = StringField("Reason", validators=[Optional()])
-    submit = SubmitField("Add time off")
+class AbsenceForm(FlaskForm):
+    starts_local = DateTimeLocalField("Absent from", format=DATETIME_LOCAL, validators=REQUIRED)
+    ends_local = DateTimeLocalField("Absent until", format=DATETIME_LOCAL, validators=REQUIRED)
+    # The operation says which kinds exist; the select's own "Not a valid choice" says less.
+    kind = SelectField("Kind", choices=choices([("sick", "Sick"), ("leave", "Leave"), ("training", "Training")]),
+                       validate_choice=False)
+    reason = StringField("Note", validators=[Optional()])
+    submit = SubmitField("Record absence")
 
 
-class RemoveTimeOffForm(FlaskForm):
-    time_off_id = IntegerField(widget=HiddenInput(), validators=REQUIRED)
+class RemoveAbsenceForm(FlaskForm):
+    # Bounded like every id in a URL: a forged huge number is "nothing named", not a database error.
+    absence_id = IntegerField(widget=HiddenInput(), validators=[*REQUIRED, NumberRange(min=1, max=MAX_DB_ID)])
     submit = SubmitField("Remove")

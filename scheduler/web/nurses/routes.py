@@ -1,4 +1,4 @@
-"""Nurse pages: list, register with a login, edit hours and limits, time off."""
+"""Nurse pages: list, register with a login, edit hours and limits, absences."""
 
 from __future__ import annotations
 
@@ -9,23 +9,18 @@ from flask_login import current_user
 
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
-from scheduler.operations.nurses import (
-    add_time_off,
-    create_nurse,
-    get_nurse,
-    list_nurses,
-    remove_time_off,
-    update_nurse,
-)
+from scheduler.operations.absences import remove_absence
+from scheduler.operations.nurses import create_nurse, get_nurse, list_nurses, update_nurse
 from scheduler.web.access import allow
 from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
-from scheduler.web.nurses.forms import NewNurseForm, NurseForm, RemoveTimeOffForm, TimeOffForm
+from scheduler.web.nurses.forms import AbsenceForm, NewNurseForm, NurseForm, RemoveAbsenceForm
+from scheduler.web.replans.absence_views import record_absence_from_form
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("nurses", __name__, url_prefix="/nurses")
 bp.add_app_template_filter(in_zone, "in_zone")
 bp.add_app_template_filter(coordinates_source, "coordinates_source")
 
-STAFF = ("coordinator", "admin")
 # A new nurse's usual week until the coordinator says otherwise: weekdays, 8 to 5.
 DEFAULT_WEEK = {**{f"start_{d}": time(8) for d in range(5)}, **{f"end_{d}": time(17) for d in range(5)}}
 
@@ -63,46 +58,40 @@ def edit(nurse_id: int):
         db.commit()
         flash("Nurse saved.")
         return redirect(url_for("nurses.edit", nurse_id=nurse_id))
-    return _page(nurse_id, form, TimeOffForm(formdata=None))
+    return _page(nurse_id, form, AbsenceForm(formdata=None))
 
 
-@bp.route("/<int:nurse_id>/time-off", methods=["POST"])
+@bp.route("/<int:nurse_id>/absences", methods=["POST"])
 @allow(*STAFF)
-def add_time_off_page(nurse_id: int):
-    db = get_session()
-    form = TimeOffForm()
-    if form.validate_on_submit() and run_operation(db, form, lambda: add_time_off(
-            db, nurse_id, form.starts_local.data, form.ends_local.data, form.reason.data,
-            actor=current_user, now=utcnow())) is not None:
-        db.commit()
-        flash("Time off added.")
-        return redirect(url_for("nurses.edit", nurse_id=nurse_id))
-    return _page(nurse_id, None, form)
+def add_absence_page(nurse_id: int):
+    form = AbsenceForm()
+    done = record_absence_from_form(form, nurse_id)
+    return done if done is not None else _page(nurse_id, None, form)
 
 
-@bp.route("/<int:nurse_id>/time-off/remove", methods=["POST"])
+@bp.route("/<int:nurse_id>/absences/remove", methods=["POST"])
 @allow(*STAFF)
-def remove_time_off_page(nurse_id: int):
+def remove_absence_page(nurse_id: int):
     db = get_session()
     get_nurse(db, nurse_id)  # an unknown nurse is a 404, not a message
-    form = RemoveTimeOffForm()
+    form = RemoveAbsenceForm()
     if not form.validate_on_submit():
-        flash("Nothing was removed: the request did not name a time off.", "error")
-    elif run_operation(db, form, lambda: remove_time_off(
-            db, nurse_id, form.time_off_id.data, actor=current_user, now=utcnow())) is None:
+        flash("Nothing was removed: the request did not name an absence.", "error")
+    elif run_operation(db, form, lambda: remove_absence(
+            db, nurse_id, form.absence_id.data, actor=current_user, now=utcnow())) is None:
         flash(" ".join(form.form_errors), "error")
     else:
         db.commit()
-        flash("Time off removed.")
+        flash("Absence removed.")
     return redirect(url_for("nurses.edit", nurse_id=nurse_id))
 
 
-def _page(nurse_id: int, form: NurseForm | None, time_off_form: TimeOffForm):
-    """The nurse's page: her details form, her time off and the form to add one."""
+def _page(nurse_id: int, form: NurseForm | None, absence_form: AbsenceForm):
+    """The nurse's page: her details form, her absences and the form to record one."""
     nurse = get_nurse(get_session(), nurse_id)
     if form is None:
         form = NurseForm(formdata=None, data=NurseForm.data_of(nurse))
     elif not form.is_submitted():
         form.process(data=NurseForm.data_of(nurse))
-    return render_template("nurses/form.html", form=form, nurse=nurse, time_off_form=time_off_form,
-                           remove_form=RemoveTimeOffForm(formdata=None), coordinates_hint=COORDINATES_HINT)
+    return render_template("nurses/form.html", form=form, nurse=nurse, absence_form=absence_form,
+                           remove_form=RemoveAbsenceForm(formdata=None), coordinates_hint=COORDINATES_HINT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask_wtf import FlaskForm
+from scheduler.web.forms import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -62,6 +62,7 @@ class PatientForm(FlaskForm):
     preferred_end = TimeField("Preferred visit start, until", validators=[Optional()])
 
     iga_status = SelectField("IgA status", choices=IGA_CHOICES, validate_choice=False)
+    iga_tested_on = DateField("IgA tested on", validators=[Optional()])
     risk_renal = BooleanField("Renal risk (dysfunction, diabetes, nephrotoxic drugs)")
     risk_thrombotic = BooleanField("Thrombosis risk")
     risk_cardiac = BooleanField("Cardiac risk (volume overload)")

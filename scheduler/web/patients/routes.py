@@ -11,19 +11,24 @@ from flask_login import current_user
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.models import Patient
+from scheduler import wording
 from scheduler.operations.access import read_patient
+from scheduler.operations.courses import ORDER_STATES
+from scheduler.operations.patient_record import patient_record
 from scheduler.operations.patients import add_weight, create_patient, search_patients, update_patient
+from scheduler.operations.replan import WEIGHT_CHANGE_REPLAN_PCT
+from scheduler.web.helpers import catalog
 from scheduler.web.access import ALL_ROLES, allow
 from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
 from scheduler.operations.invitations import portal_status
 from scheduler.web.invitations.forms import InviteForm, RevokeForm
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
+from scheduler.operations.access import STAFF
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 bp.add_app_template_filter(in_zone, "in_zone")
 bp.add_app_template_filter(coordinates_source, "coordinates_source")
 
-STAFF = ("coordinator", "admin")
 PER_PAGE = 25
 
 
@@ -70,7 +75,8 @@ def edit(patient_id: int):
     now = utcnow()
     form = PatientForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: update_patient(
-            db, patient_id, form.values(), actor=current_user, now=now, geocoder=geocoder())) is not None:
+            db, patient_id, form.values(), actor=current_user, now=now, geocoder=geocoder(),
+            catalog=catalog())) is not None:
         db.commit()
         flash("Patient saved.")
         return redirect(url_for("patients.summary", patient_id=patient_id))
@@ -93,20 +99,28 @@ def add_weight_page(patient_id: int):
     db = get_session()
     form = WeightForm()
     if form.validate_on_submit() and run_operation(db, form, lambda: add_weight(
-            db, patient_id, form.weight_kg.data, form.measured_on.data, actor=current_user, now=utcnow())) is not None:
+            db, patient_id, form.weight_kg.data, form.measured_on.data, actor=current_user, now=utcnow(),
+            catalog=catalog())) is not None:
         db.commit()
-        flash("Weight added. Visits already booked keep the plan they were booked with.")
+        flash("Weight added. Booked visits keep their plan unless the dose would move by more than "
+              f"{WEIGHT_CHANGE_REPLAN_PCT} %: those are marked \"needs re-plan\".")
         return redirect(url_for("patients.summary", patient_id=patient_id))
     return _summary(patient_id, form)
 
 
 def _summary(patient_id: int, weight_form: WeightForm):
     db = get_session()
-    patient = read_patient(db, current_user, patient_id, now=utcnow())
+    now = utcnow()
+    patient = read_patient(db, current_user, patient_id, now=now)
+    # Staff see the whole course of care (orders, visits, reminders, portal); the nurse and
+    # the patient keep the page they had.
     can_edit = current_user.role in STAFF
-    portal = portal_status(db, patient, now=utcnow()) if can_edit else None
+    record = patient_record(db, patient, now=now) if can_edit else None
+    portal = portal_status(db, patient, now=now) if can_edit else None
     db.commit()  # the audit row of this read
-    return render_template("patients/summary.html", patient=patient, weight_form=weight_form, can_edit=can_edit,
+    return render_template("patients/summary.html", patient=patient, weight_form=weight_form,
+                           can_edit=can_edit, record=record, order_states=ORDER_STATES,
+                           reminder_kinds=wording.REMINDER_KINDS, reminder_statuses=wording.REMINDER_STATUSES,
                            portal=portal, invite_form=InviteForm(formdata=None, channel=_invite_channel(patient)),
                            revoke_form=RevokeForm(formdata=None))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SubmitField, TimeField
-from wtforms.validators import InputRequired
+from scheduler.web.forms import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TimeField
+from wtforms.validators import AnyOf, InputRequired
 
 from scheduler.web.helpers import choices
 
@@ -23,4 +23,11 @@ class PreferencesForm(FlaskForm):
 
 
 class DrawnForm(FlaskForm):
-    submit = SubmitField("Blood drawn")
+    """Sent only by the confirmation page: a stray click on the list cannot mark a draw."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"], message="Please confirm on the confirmation page.")])
+    submit = SubmitField("Yes, my blood was drawn")
+
+
+class UndoDrawnForm(FlaskForm):
+    submit = SubmitField("Undo: my blood was not drawn")

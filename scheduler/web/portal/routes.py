@@ -10,10 +10,14 @@ from flask_login import current_user
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import DomainError
-from scheduler.operations.labs import get_draw, set_draw_status
+from scheduler.operations.labs import PLATELET_LINE_MEANINGS, PLATELET_LINES, get_draw, platelet_trend
+from scheduler.operations.labs import confirm_drawn as confirm_drawn_op
+from scheduler.operations.labs import undo_drawn as undo_drawn_op
 from scheduler.operations.portal import overview, own_patient, update_preferences
 from scheduler.web.access import allow
-from scheduler.web.portal.forms import DrawnForm, PreferencesForm
+from scheduler.reminders.timing import draw_window
+from scheduler.web.charts.platelets import PHONE_WIDTH, build_chart
+from scheduler.web.portal.forms import DrawnForm, PreferencesForm, UndoDrawnForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -25,9 +29,13 @@ def _render(db, patient, form=None, status=200):
                                    morning_reminder=patient.morning_reminder, quiet_start=patient.quiet_start,
                                    quiet_end=patient.quiet_end)
     page = overview(db, patient, now=now)
+    zone = ZoneInfo(patient.timezone)
+    trend = platelet_trend(db, patient.id)
+    chart = None if trend.empty else build_chart(trend.points, trend.infusions, zone, PLATELET_LINES, width=PHONE_WIDTH)
     db.commit()  # the audit row of this read
-    return render_template("portal/home.html", patient=patient, page=page, form=form, drawn=DrawnForm(formdata=None),
-                           zone=ZoneInfo(patient.timezone)), status
+    return render_template("portal/home.html", patient=patient, page=page, form=form, undo=UndoDrawnForm(formdata=None),
+                           zone=zone, now=now, windows={d.id: draw_window(d.due_at, zone) for d in page.draws},
+                           chart=chart, meanings=PLATELET_LINE_MEANINGS), status
 
 
 @bp.route("/")
@@ -59,17 +67,53 @@ def preferences():
     return _render(db, patient, form, status=422)
 
 
+def _draw_or_404(db, draw_id: int, now):
+    """His own draw (others are 404, as a missing id), with the portal's audited read."""
+    own_patient(db, current_user, now=now)
+    return get_draw(db, current_user, draw_id, now=now)
+
+
+@bp.route("/draws/<int:draw_id>/drawn")
+@allow("patient")
+def confirm_drawn(draw_id: int):
+    db, now = get_session(), utcnow()
+    draw = _draw_or_404(db, draw_id, now)
+    zone = ZoneInfo(draw.patient.timezone)
+    opens, closes = draw_window(draw.due_at, zone)
+    db.commit()
+    return render_template("portal/confirm_drawn.html", draw=draw, opens=opens, closes=closes, zone=zone,
+                           due_now=now >= opens, form=DrawnForm(formdata=None))
+
+
+def _change_draw(db, operation, draw_id: int, now, done: str):
+    """Run one draw operation for the patient, commit, and say what happened."""
+    try:
+        operation(db, draw_id, actor=current_user, now=now)
+        db.commit()
+        flash(done)
+    except DomainError as exc:
+        db.rollback()
+        flash(str(exc))
+    return redirect(url_for("portal.home") + "#blood-tests")
+
+
 @bp.route("/draws/<int:draw_id>/drawn", methods=["POST"])
 @allow("patient")
 def drawn(draw_id: int):
     db, now = get_session(), utcnow()
-    draw = get_draw(db, current_user, draw_id, now=now)  # his own draws only; others are 404
-    if DrawnForm().validate():
-        try:
-            set_draw_status(db, draw.id, "done", actor=current_user, now=now)
-            db.commit()
-            flash("Thank you: we have noted that your blood was drawn.")
-        except DomainError as exc:
-            db.rollback()
-            flash(str(exc))
-    return redirect(url_for("portal.home"))
+    draw = _draw_or_404(db, draw_id, now)
+    if not DrawnForm().validate():
+        flash("Please confirm on this page that your blood was drawn.")
+        return redirect(url_for("portal.confirm_drawn", draw_id=draw.id))
+    return _change_draw(db, confirm_drawn_op, draw.id, now,
+                        "Thank you: we have noted that your blood was drawn. Pressed by mistake? You can undo it today.")
+
+
+@bp.route("/draws/<int:draw_id>/undo", methods=["POST"])
+@allow("patient")
+def undo_drawn(draw_id: int):
+    db, now = get_session(), utcnow()
+    draw = _draw_or_404(db, draw_id, now)
+    if not UndoDrawnForm().validate():
+        return redirect(url_for("portal.home") + "#blood-tests")
+    return _change_draw(db, undo_drawn_op, draw.id, now, "Undone: the blood test is marked as not drawn yet.")

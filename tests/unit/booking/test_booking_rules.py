@@ -83,7 +83,7 @@ def test_visit_overlapping_another_of_the_nurse_is_refused_and_names_it():
     n = nurse([booked(7, at(MONDAY, 8), 240)])
     [conflict] = conflicts_for(Proposal(1, at(MONDAY, 11), 120, PATIENT, 1), n, patient_visits=(), travel=TRAVEL)
     assert conflict.rule == "nurse_overlap" and conflict.visit_id == 7
-    assert "visit #7" in conflict.message
+    assert "is already at" in conflict.message and "08:00–12:00" in conflict.message  # the page links visit #7
 
 
 def test_travel_between_visits_is_required():

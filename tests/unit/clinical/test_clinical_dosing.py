@@ -98,7 +98,7 @@ def test_round_never_to_zero():
 
 def test_plan_rounding_warns_with_the_change():
     # 73 kg x 1 g/kg = 73 g -> 75 g (2.7 %); Gamunex-C vials make 75 g exactly (40 + 20 + 10 + 5)
-    plan = plan_course(CATALOG, PlanRequest("gamunex_c", "itp", 73, 1, 1, rounding=5))
+    plan = plan_course(CATALOG, PlanRequest("gamunex_c", "itp", 73, 1, 2, rounding=5))
     assert plan.days[0].dose_g == D(75) and plan.days[0].waste_g == 0
     assert [(v.size_g, v.count) for v in plan.days[0].vials] == [(40, 1), (20, 1), (10, 1), (5, 1)]
     assert [w.code for w in plan.warnings] == ["dose_rounded"]

@@ -110,11 +110,14 @@ def test_excipient_notes_are_warnings(product_id, excipient):
     assert any(w.code == "excipient" and excipient in w.message for w in plan.warnings)
 
 
-def test_dose_above_the_label_daily_dose_warns():
+def test_dose_above_the_label_daily_dose_needs_a_prescriber_override():
     # Privigen ITP label: 1 g/kg per day; 2 g/kg in one day is above it.
-    plan = plan_course(CATALOG, PlanRequest("privigen", "itp", 50, 2, 1))
-    assert "dose_above_label" in codes(plan)
-    assert "dose_above_label" not in codes(plan_course(CATALOG, PlanRequest("privigen", "itp", 50, 1, 2)))
+    with pytest.raises(ClinicalRuleViolation, match="2 g/kg per day is above the label's 1 g/kg per day") as refused:
+        plan_course(CATALOG, PlanRequest("privigen", "itp", 50, 2, 1))
+    assert refused.value.code == "prescriber_override_required"
+    plan = plan_course(CATALOG, PlanRequest("privigen", "itp", 50, 2, 1, prescriber_override_reason="Dr Kim: one-day course"))
+    assert "prescriber_override" in codes(plan)
+    assert "prescriber_override" not in codes(plan_course(CATALOG, PlanRequest("privigen", "itp", 50, 1, 2)))
 
 
 def test_tiny_patient_below_pump_resolution_is_a_hard_stop_with_the_fix():

@@ -74,7 +74,8 @@ def test_every_catalog_plan_keeps_the_ramp_properties(pair, weight_kg, dose_g_pe
                                                        first_infusion, resolution, rounding):
     product_id, indication = pair
     request = PlanRequest(product_id, indication, weight_kg, dose_g_per_kg, days, at_risk=at_risk,
-                          first_infusion=first_infusion, rounding=rounding, pump_resolution_ml_per_hr=resolution)
+                          first_infusion=first_infusion, rounding=rounding, pump_resolution_ml_per_hr=resolution,
+                          prescriber_override_reason="property run: any regimen")
     concentration = CATALOG.product(product_id).concentration_mg_per_ml.value
     try:
         plan = plan_course(CATALOG, request)

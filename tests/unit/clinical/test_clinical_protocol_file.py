@@ -35,6 +35,9 @@ def write_protocol(tmp_path, text: str):
     (lambda t: t + '\n[products.octagam_10.pi]\nsource = "protocol"\nstep_min = 15\n',
      "octagam_10", "products.octagam_10.pi", "no 'pi' indication"),
     (lambda t: t.split("[settings]")[0], None, "settings", "missing"),
+    (lambda t: t.replace('"Itching",', '"' + "x" * 61 + '",'), None, "reactions.types", "1 to 60 characters"),
+    (lambda t: t.replace('call = "Call emergency services (911) now, then the prescriber and the agency."\n', ""),
+     None, "reactions.severe.call", "missing"),
 ])
 def test_malformed_organisation_file_is_refused_naming_the_field(tmp_path, change, product, field, problem):
     path = write_protocol(tmp_path, change(SHIPPED))

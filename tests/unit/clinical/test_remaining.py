@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.clinical import PlanRequest, load_catalog, plan_course, plan_to_dict
+from scheduler.clinical import BookedPlan, PlanRequest, load_catalog, plan_course, plan_to_dict
 from scheduler.clinical.remaining import (
     PAUSE, RESUME, SLOW_DOWN, START, STEP_UP, STOP, RateEvent, infused_ml, last_tolerated_rate, plan_position,
     planned_ramp_from_plan, remaining_ramp,
@@ -19,8 +19,9 @@ CATALOG = load_catalog()
 
 
 def stored_plan(product="octagam_10", weight_kg=80, dose=1, at_risk=False):
-    return plan_to_dict(plan_course(CATALOG, PlanRequest(product, "itp", weight_kg=weight_kg, dose_g_per_kg=dose, days=2,
-                                                         at_risk=at_risk)))
+    """The plan as a booked visit stores it, read back as the pages read it."""
+    return BookedPlan.from_dict(plan_to_dict(plan_course(CATALOG, PlanRequest(product, "itp", weight_kg=weight_kg, dose_g_per_kg=dose, days=2,
+                                                         at_risk=at_risk))))
 
 
 RAMP = planned_ramp_from_plan(stored_plan(at_risk=True), 1)  # 48 -> 96 -> 158 mL/hr, 800 mL
