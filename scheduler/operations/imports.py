@@ -161,6 +161,19 @@ class Matcher:
         self._remember(patient.id, patient.external_id, patient.first_name, patient.last_name, patient.date_of_birth)
 
 
+def _refused(report: ImportReport, number: int, exc: DomainError) -> None:
+    """The operation's refusal of one row, field by field when it names them."""
+    errors = exc.errors if isinstance(exc, InvalidValues) else {"row": str(exc)}
+    report.problems += [RowProblem(number, name, reason) for name, reason in errors.items()]
+
+
+def _finish(session: Session, report: ImportReport, dry_run: bool) -> ImportReport:
+    session.flush()
+    if report.problems and not dry_run:
+        raise ImportRefused(report)  # the caller rolls back: all or nothing
+    return report
+
+
 def import_patients(session: Session, text: str, *, actor, now: datetime, agency_zone: str, geocoder=None,
                     dry_run: bool) -> ImportReport:
     """Check (dry run) or import every row. A refused import raises ImportRefused with every
@@ -197,14 +210,9 @@ def import_patients(session: Session, text: str, *, actor, now: datetime, agency
                 if all(w.measured_on != weighed_on for w in existing.weights):
                     add_weight(session, existing.id, weight_kg, weighed_on, actor=actor, now=now)
                 report.updated += 1
-        except InvalidValues as exc:
-            report.problems += [RowProblem(number, name, reason) for name, reason in exc.errors.items()]
         except DomainError as exc:
-            report.problems.append(RowProblem(number, "row", str(exc)))
-    session.flush()
-    if report.problems and not dry_run:
-        raise ImportRefused(report)
-    return report
+            _refused(report, number, exc)
+    return _finish(session, report, dry_run)
 
 
 # Nurses: matched on their login email; a new nurse gets a login with a temporary password,
@@ -290,11 +298,6 @@ def import_nurses(session: Session, text: str, *, actor, now: datetime, agency_z
                 nurse_by_email[email] = nurse.id
                 report.new_logins.append((email, password))
                 report.created += 1
-        except InvalidValues as exc:
-            report.problems += [RowProblem(number, name, reason) for name, reason in exc.errors.items()]
         except DomainError as exc:
-            report.problems.append(RowProblem(number, "row", str(exc)))
-    session.flush()
-    if report.problems and not dry_run:
-        raise ImportRefused(report)
-    return report
+            _refused(report, number, exc)
+    return _finish(session, report, dry_run)
