@@ -119,7 +119,7 @@ def test_the_upload_page_checks_then_imports(app, session, admin):
     client = app.test_client()
     assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
     checked = _upload(client, SAMPLE.read_text(), "check")
-    assert checked.status_code == 200 and "Every row is fine: 3 new patient(s)" in checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "Every row is fine: 3 new patients" in checked.get_data(as_text=True)
     assert _patients(session) == 0
     bad = _upload(client, HEADER + "\nMRN-9,Ann,Bad,1970-13-40,female,160,60,,1 Main St,Niles,MI,49120" + ",," * 7 + "\n",
                   "import")
@@ -129,3 +129,65 @@ def test_the_upload_page_checks_then_imports(app, session, admin):
     assert imported.status_code == 302 and _patients(session) == 3
     not_csv = _upload(client, "\xff\xfe", "check")
     assert not_csv.status_code == 422
+
+
+NURSES = SAMPLE.parent / "sample-nurses.csv"
+
+
+def test_nurses_import_with_logins_shown_once_and_a_second_import_updates(runner, session, admin):
+    from scheduler.models import Nurse
+
+    dry = runner.invoke(args=["import", "nurses", str(NURSES), "--dry-run"])
+    assert dry.exit_code == 0 and "every row is fine; 3 new nurse(s)" in dry.output, dry.output
+    first = runner.invoke(args=["import", "nurses", str(NURSES)])
+    assert first.exit_code == 0, first.output
+    passwords = dict(line.split("  temporary password: ") for line in first.output.splitlines() if "temporary" in line)
+    assert len(passwords) == 3
+    again = runner.invoke(args=["import", "nurses", str(NURSES)])
+    assert "0 new nurse(s), 3 updated" in again.output and "temporary" not in again.output
+    session.rollback()
+    nurses = {n.first_name: n for n in session.scalars(select(Nurse))}
+    session.rollback()
+    assert len(nurses) == 3
+    beth, carl = nurses["Beth"], nurses["Carl"]
+    assert (beth.home_coordinates_source, beth.home_state, beth.timezone) == ("zip_centre", "WI", "America/Chicago")
+    assert [(h.weekday, h.start_time.isoformat(), h.end_time.isoformat()) for h in beth.working_hours] == [
+        (0, "08:00:00", "18:00:00"), (1, "08:00:00", "18:00:00"), (2, "08:00:00", "18:00:00"),
+        (3, "08:00:00", "18:00:00"), (5, "08:00:00", "12:00:00")]
+    assert (carl.home_lat, carl.home_coordinates_source, carl.max_visits_per_day) == (41.6764, "entered", 3)
+    assert len(carl.working_hours) == 5  # the default, Monday to Friday
+
+
+def test_bad_nurse_rows_are_listed_and_nothing_is_imported(runner, session, admin, tmp_path):
+    from scheduler.models import Nurse
+
+    header = NURSES.read_text().splitlines()[0]
+    bad = tmp_path / "nurses.csv"
+    bad.write_text("\n".join([
+        header,
+        NURSES.read_text().splitlines()[1],
+        "Dee,Bad,dee@agency.example,12,1 Main St,Chicago,IL,60607,,,,9,Mon-Fri 08:00-17:00",
+        "Eve,Odd,eve@agency.example,(773) 555-0100,1 Main St,Chicago,IL,60607,,,,2,weekdays",
+    ]) + "\n")
+    result = runner.invoke(args=["import", "nurses", str(bad)])
+    assert result.exit_code != 0
+    for line in ("Row 3, phone: This is not a valid phone number", "Row 3, max_visits_per_day: The maximum visits",
+                 "Row 4, hours: “weekdays” is not like Mon-Fri 08:00-17:00"):
+        assert line in result.output, result.output
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Nurse)) == 0
+    session.rollback()
+
+
+def test_the_upload_page_imports_nurses_and_shows_their_temporary_passwords_once(app, session, admin):
+    import io
+
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+    response = client.post("/admin/import/", data={"kind": "nurses", "import": "1",
+                                                   "csv_file": (io.BytesIO(NURSES.read_bytes()), "nurses.csv")},
+                           content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "ana.ruiz@agency.example" in body and "Temporary password" in body

@@ -50,6 +50,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    # Nurses only: each new login's temporary password, shown once to whoever imported.
+    new_logins: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -87,14 +89,14 @@ def _flag(value: str) -> bool:
     raise ValueError(f"“{value}” is not yes or no")
 
 
-def read_rows(text: str) -> tuple[list[dict[str, str]], list[RowProblem]]:
+def read_rows(text: str, required=REQUIRED, known=COLUMNS) -> tuple[list[dict[str, str]], list[RowProblem]]:
     """The rows as dicts of the known columns; a header problem is row 1."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # a BOM from a spreadsheet's "CSV UTF-8"
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name and name not in COLUMNS]
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if name and name not in known]
     problems = [RowProblem(1, name, "this column is missing") for name in missing]
-    problems += [RowProblem(1, name, f"unknown column (known: {', '.join(COLUMNS)})") for name in unknown]
+    problems += [RowProblem(1, name, f"unknown column (known: {', '.join(known)})") for name in unknown]
     if problems:
         return [], problems
     rows = []
@@ -160,6 +162,19 @@ class Matcher:
         self._remember(patient.id, patient.external_id, patient.first_name, patient.last_name, patient.date_of_birth)
 
 
+def _refused(report: ImportReport, number: int, exc: DomainError) -> None:
+    """The operation's refusal of one row, field by field when it names them."""
+    errors = exc.errors if isinstance(exc, InvalidValues) else {"row": str(exc)}
+    report.problems += [RowProblem(number, name, reason) for name, reason in errors.items()]
+
+
+def _finish(session: Session, report: ImportReport, dry_run: bool) -> ImportReport:
+    session.flush()
+    if report.problems and not dry_run:
+        raise ImportRefused(report)  # the caller rolls back: all or nothing
+    return report
+
+
 def import_patients(session: Session, text: str, *, actor, now: datetime, agency_zone: str, geocoder=None,
                     dry_run: bool) -> ImportReport:
     """Check (dry run) or import every row. A refused import raises ImportRefused with every
@@ -196,11 +211,94 @@ def import_patients(session: Session, text: str, *, actor, now: datetime, agency
                 if all(w.measured_on != weighed_on for w in existing.weights):
                     add_weight(session, existing.id, weight_kg, weighed_on, actor=actor, now=now)
                 report.updated += 1
-        except InvalidValues as exc:
-            report.problems += [RowProblem(number, name, reason) for name, reason in exc.errors.items()]
         except DomainError as exc:
-            report.problems.append(RowProblem(number, "row", str(exc)))
-    session.flush()
-    if report.problems and not dry_run:
-        raise ImportRefused(report)
-    return report
+            _refused(report, number, exc)
+    return _finish(session, report, dry_run)
+
+
+# Nurses: matched on their login email; a new nurse gets a login with a temporary password,
+# shown once to whoever imported, which she changes after her first login.
+
+NURSE_REQUIRED = ("first_name", "last_name", "email", "phone", "home_address", "home_postal_code")
+NURSE_OPTIONAL = ("home_city", "home_state", "home_lat", "home_lon", "timezone", "max_visits_per_day", "hours")
+NURSE_COLUMNS = NURSE_REQUIRED + NURSE_OPTIONAL
+DEFAULT_HOURS = "Mon-Fri 08:00-17:00"
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_hours(text: str) -> tuple[tuple[time | None, time | None], ...]:
+    """"Mon-Fri 08:00-17:00; Sat 08:00-12:00" as one (start, end) per weekday, Monday first."""
+    hours: list[tuple[time | None, time | None]] = [(None, None)] * 7
+    for part in filter(None, (p.strip() for p in (text or DEFAULT_HOURS).split(";"))):
+        try:
+            days, span = part.split()
+            first, _, last = days.lower().partition("-")
+            start, _, end = span.partition("-")
+            a, b = DAY_NAMES.index(first[:3]), DAY_NAMES.index((last or first)[:3])
+            block = (time.fromisoformat(start), time.fromisoformat(end))
+        except ValueError:
+            raise ValueError(f"“{part}” is not like Mon-Fri 08:00-17:00 (blocks separated by ;)") from None
+        for day in range(a, b + 1):
+            hours[day] = block
+    return tuple(hours)
+
+
+def _nurse_values(row: dict[str, str], agency_zone: str):
+    from scheduler.operations.nurses import NurseValues
+
+    def cell(name, convert):
+        try:
+            return convert(row.get(name, ""))
+        except ValueError as exc:
+            raise ValueError(name, str(exc)) from None
+
+    return NurseValues(
+        first_name=row["first_name"], last_name=row["last_name"], phone=row["phone"],
+        timezone=row.get("timezone") or zip_time_zone(row["home_postal_code"]) or agency_zone,
+        home_address=row["home_address"], home_city=row.get("home_city", ""),
+        home_state=row.get("home_state", "").upper(), home_postal_code=row["home_postal_code"],
+        home_lat=cell("home_lat", _number), home_lon=cell("home_lon", _number),
+        max_visits_per_day=cell("max_visits_per_day", lambda v: int(v) if v else 2),
+        hours=cell("hours", parse_hours),
+    )
+
+
+def import_nurses(session: Session, text: str, *, actor, now: datetime, agency_zone: str, geocoder=None,
+                  dry_run: bool) -> ImportReport:
+    """As import_patients, for nurses; ImportRefused lists every problem and nothing stays."""
+    import secrets
+
+    from scheduler.models import Nurse, User
+    from scheduler.operations.accounts import normalise_email
+    from scheduler.operations.nurses import create_nurse, update_nurse
+
+    require_staff(actor)
+    rows, problems = read_rows(text, NURSE_REQUIRED, NURSE_COLUMNS)
+    report = ImportReport(problems=problems)
+    nurse_by_email = dict(session.execute(select(User.email, Nurse.id).join(Nurse, Nurse.user_id == User.id)).all())
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        email = normalise_email(row.get("email", ""))
+        if email in seen:
+            report.problems.append(RowProblem(number, "email", f"the same nurse as row {seen[email]}"))
+            continue
+        seen[email] = number
+        try:
+            values = _nurse_values(row, agency_zone)
+        except ValueError as exc:
+            report.problems.append(RowProblem(number, *exc.args))
+            continue
+        try:
+            if email in nurse_by_email:
+                update_nurse(session, nurse_by_email[email], values, actor=actor, now=now, geocoder=geocoder)
+                report.updated += 1
+            else:
+                password = secrets.token_urlsafe(12)
+                nurse = create_nurse(session, values, email=email, full_name=f"{values.first_name} {values.last_name}",
+                                     password=password, actor=actor, now=now, geocoder=geocoder)
+                nurse_by_email[email] = nurse.id
+                report.new_logins.append((email, password))
+                report.created += 1
+        except DomainError as exc:
+            _refused(report, number, exc)
+    return _finish(session, report, dry_run)
