@@ -242,7 +242,7 @@ def test_nurse_cannot_open_another_nurses_visit(browser, live_server):
 def _grace_with_a_visit_ahead(live_server):
     """Grace (a demo patient without a portal login) with a visit in three days, and quiet hours
     moved away from this moment so the invitation is not (rightly) held back overnight."""
-    from datetime import datetime, timezone
+    from datetime import datetime, time, timezone
     from zoneinfo import ZoneInfo
 
     from sqlalchemy.orm import Session
@@ -257,7 +257,9 @@ def _grace_with_a_visit_ahead(live_server):
         grace.quiet_end = (local_now + timedelta(hours=7)).time().replace(second=0, microsecond=0)
         order = make_order(session, patient=grace, product=make_product(session), days=1, earliest_start=now.date())
         nurse_id = session.scalar(select(Visit.nurse_id).where(Visit.patient_id == grace.id).limit(1))
-        starts = now + timedelta(days=3)
+        # 20:30 her time in three days: the demo's visits are in the daytime (the overlap backstop).
+        zone = ZoneInfo(grace.timezone)
+        starts = datetime.combine((now + timedelta(days=3)).astimezone(zone).date(), time(20, 30), tzinfo=zone)
         session.add(Visit(order_id=order.id, patient_id=grace.id, nurse_id=nurse_id, day_number=1, status="booked",
                           starts_at=starts, ends_at=starts + timedelta(hours=4), catalog_version="journey", plan={}))
         session.commit()
