@@ -236,42 +236,32 @@ def _draw_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
     return _Content(f"Reminder: blood test ({test}), {_day(opens)}", blocks, sms, entry)
 
 
-def _invitation_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
-    """A portal invitation: the signed single-use link to set a password (no calendar file)."""
+def _link_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
+    """A portal invitation (set a password) or a new email address to confirm: the signed
+    single-use link and until when it works; no calendar file."""
     until = _when(facts.invitation_expires_at, zone)
-    blocks = [
-        f"{facts.agency_name} invites you to your patient portal: your upcoming home visits and "
-        "blood tests, and your reminder settings, in one place.",
-        "To set your password, open this link:",
-        _Link(facts.invitation_url or "", "Set your portal password"),
-        f"The link works once, until {until}.",
-        f"Did not expect this? Ignore it, or call {facts.agency_name} on {facts.agency_phone}.",
-    ]
-    sms = (f"{facts.agency_name}: set your patient portal password at {facts.invitation_url} "
-           f"(works once, until {until}).")
-    return _Content(f"Your patient portal at {facts.agency_name}", blocks, sms)
-
-
-def _confirmation_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
-    """A new email address, confirmed by a single-use link sent to it (email only)."""
-    until = _when(facts.invitation_expires_at, zone)
-    blocks = [
-        f"You asked {facts.agency_name} to send your messages to this email address. To confirm it, open:",
-        _Link(facts.invitation_url or "", "Confirm this email address"),
-        f"The link works once, until {until}.",
-        f"Did not ask for this? Ignore it: nothing changes. Questions: {facts.agency_phone}.",
-    ]
-    sms = (f"{facts.agency_name}: confirm your new email address at {facts.invitation_url} "
-           f"(works once, until {until}).")
-    return _Content(f"Confirm your email for {facts.agency_name}", blocks, sms)
+    if facts.kind == "portal_invitation":
+        subject, label = f"Your patient portal at {facts.agency_name}", "Set your portal password"
+        intro = [f"{facts.agency_name} invites you to your patient portal: your upcoming home visits and "
+                 "blood tests, and your reminder settings, in one place.", "To set your password, open this link:"]
+        closing = f"Did not expect this? Ignore it, or call {facts.agency_name} on {facts.agency_phone}."
+        sms_action = "set your patient portal password"
+    else:
+        subject, label = f"Confirm your email for {facts.agency_name}", "Confirm this email address"
+        intro = [f"You asked {facts.agency_name} to send your messages to this email address. To confirm it, open:"]
+        closing = f"Did not ask for this? Ignore it: nothing changes. Questions: {facts.agency_phone}."
+        sms_action = "confirm your new email address"
+    blocks = [*intro, _Link(facts.invitation_url or "", label), f"The link works once, until {until}.", closing]
+    expires = facts.invitation_expires_at.astimezone(zone)
+    sms = (f"{facts.agency_name}: {sms_action} at {facts.invitation_url} "
+           f"(works once, until {_short_day(expires)} {_hm(expires)} {expires.tzname()}).")
+    return _Content(subject, blocks, sms)
 
 
 def _content(facts: MessageFacts) -> _Content:
     zone = ZoneInfo(facts.zone)
-    if facts.kind == "portal_invitation":
-        return _invitation_content(facts, zone)
-    if facts.kind == "email_confirmation":
-        return _confirmation_content(facts, zone)
+    if facts.kind in ("portal_invitation", "email_confirmation"):
+        return _link_content(facts, zone)
     return _visit_content(facts, zone) if facts.kind in VISIT_KINDS else _draw_content(facts, zone)
 
 
