@@ -81,7 +81,9 @@ def discover_forms(app, world, extra_pages=()):
     for role, page_url in pages:
         client = app.test_client()
         log_in(client, world, role)
-        page = client.get(page_url).get_data(as_text=True)
+        response = client.get(page_url)
+        page = response.get_data(as_text=True)
+        response.close()  # a file answer (the nurses' service worker) keeps its file open until closed
         for attrs, body in FORM.findall(page):
             attributes = dict(ATTR.findall(attrs))
             fields = sorted(set(FIELD.findall(body)) - IGNORED_FIELDS)
