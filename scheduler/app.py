@@ -106,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from scheduler.web.labs.routes import bp as labs_bp
     from scheduler.web.portal.routes import bp as portal_bp
     from scheduler.web.reminders.routes import bp as reminders_bp
+    from scheduler.web.invitations.routes import bp as invitations_bp
+    from scheduler.web.imports.routes import bp as imports_bp
     from scheduler.web.replans.routes import bp as replans_bp
     from scheduler.web.feeds.routes import bp as feeds_bp
 
@@ -129,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
 
 

@@ -129,6 +129,8 @@ def title(code: str) -> str:
 
 
 # Reminder kinds and statuses as the outbox and the patient's page say them.
-REMINDER_KINDS = {"visit_eve": "Visit tomorrow", "visit_morning": "Visit this morning", "lab_draw": "Blood draw"}
+REMINDER_KINDS = {"visit_eve": "Visit tomorrow", "visit_morning": "Visit this morning", "lab_draw": "Blood draw",
+                  "portal_invitation": "Portal invitation", "email_confirmation": "New email address to confirm",
+                  "visit_update": "Visit moved", "visit_cancel": "Visit cancelled", "draw_cancel": "Blood draw cancelled"}
 REMINDER_STATUSES = {"pending": "Pending", "sending": "Sending", "sent": "Sent", "failed": "Failed",
                      "cancelled": "Cancelled", "expired": "Expired (too late to be useful)"}

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from scheduler.app import create_app
-from scheduler.models import Agency, User
+from scheduler.models import Agency, Patient, User
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "a long agency password"
@@ -142,3 +143,19 @@ def test_make_run_takes_host_and_port():
     default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, timeout=60,
                              env={"PATH": "/usr/bin:/bin", "HOST": "zsh-hostname"})
     assert "run-all --host 127.0.0.1 --port 5000" in default.stdout
+
+
+@pytest.mark.parametrize("instant", [datetime(2026, 11, 19, 23, 0, tzinfo=UTC), datetime(2026, 11, 22, 3, 0, tzinfo=UTC)])
+def test_demo_patients_with_portal_logins_have_visits_and_draws_ahead(runner, session, instant):
+    """Late in the week and on a Sunday night: the demo's logins still see visits and draws ahead."""
+    import time_machine
+
+    from scheduler.operations.portal import overview
+
+    with time_machine.travel(instant, tick=False):
+        assert runner.invoke(args=["seed-demo"]).exit_code == 0
+        with_login = session.scalars(select(Patient).where(Patient.user_id.is_not(None))).all()
+        assert len(with_login) >= 2
+        for patient in with_login:
+            page = overview(session, patient, now=instant)
+            assert page.visits and any(d.due_at > instant for d in page.draws), patient.first_name

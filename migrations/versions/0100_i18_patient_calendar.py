@@ -13,8 +13,12 @@ down_revision = "i17_absences_and_replans"
 branch_labels = None
 depends_on = None
 
-OLD_KINDS = "kind IN ('visit_eve', 'visit_morning', 'lab_draw')"
-NEW_KINDS = "kind IN ('visit_eve', 'visit_morning', 'lab_draw', 'visit_update', 'visit_cancel', 'draw_cancel')"
+# i13_first_day (earlier in the chain) added the portal invitation and email confirmation kinds.
+OLD_KINDS = "kind IN ('visit_eve', 'visit_morning', 'lab_draw', 'portal_invitation', 'email_confirmation')"
+NEW_KINDS = (
+    "kind IN ('visit_eve', 'visit_morning', 'lab_draw', 'portal_invitation', 'email_confirmation',"
+    " 'visit_update', 'visit_cancel', 'draw_cancel')"
+)
 
 
 def upgrade() -> None:

@@ -32,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(setup_command)
+    app.cli.add_command(import_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(run_all_command)
     app.cli.add_command(audit_group)
@@ -282,6 +283,65 @@ def setup_command(agency_name, timezone, phone, admin_email, admin_name) -> None
                f"{admin.email} can log in as admin.")
     click.echo("Next: add coordinators and nurses (flask users create / the Nurses page), import patients "
                "(flask import patients FILE.csv), then start the app (make run).")
+
+
+import_group = AppGroup("import", help="Import patients from a spreadsheet (CSV).")
+
+
+@import_group.command("patients")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--dry-run", is_flag=True, help="Check every row and list the problems; change nothing.")
+@click.option("--as", "as_email", default=None, help="The coordinator or admin the audit log names (default: the first admin).")
+def import_patients_command(csv_file, dry_run: bool, as_email: str | None) -> None:
+    """Import patients from CSV_FILE (columns: see docs/sample-patients.csv). All or nothing:
+    one bad row and nothing is imported; the same file twice creates no duplicates."""
+    from scheduler.operations.imports import import_patients
+
+    _run_import(import_patients, csv_file.read(), dry_run=dry_run, as_email=as_email, what="patient(s)")
+
+
+@import_group.command("nurses")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--dry-run", is_flag=True, help="Check every row and list the problems; change nothing.")
+@click.option("--as", "as_email", default=None, help="The coordinator or admin the audit log names (default: the first admin).")
+def import_nurses_command(csv_file, dry_run: bool, as_email: str | None) -> None:
+    """Import nurses from CSV_FILE (columns: see docs/sample-nurses.csv), matched on their login
+    email. Each new nurse's temporary password is printed once: hand it to her in person."""
+    from scheduler.operations.imports import import_nurses
+
+    _run_import(import_nurses, csv_file.read(), dry_run=dry_run, as_email=as_email, what="nurse(s)")
+
+
+def _run_import(operation, text: str, *, dry_run: bool, as_email: str | None, what: str) -> None:
+    from sqlalchemy import select
+
+    from scheduler.models import User
+    from scheduler.operations.imports import ImportRefused
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        actor = _user_by_email(session, as_email) if as_email else session.scalar(
+            select(User).where(User.role == "admin", User.is_active.is_(True)).order_by(User.id).limit(1))
+        if actor is None or actor.role not in ("admin", "coordinator"):
+            raise click.ClickException("No admin to record the import as: run `flask setup`, or pass --as EMAIL.")
+        try:
+            report = operation(session, text, actor=actor, now=utcnow(), dry_run=dry_run,
+                               agency_zone=current_app.config["AGENCY_TIMEZONE"],
+                               geocoder=current_app.extensions["geocoder"])
+        except ImportRefused as exc:
+            report = exc.report
+        for problem in report.problems:
+            click.echo(problem.sentence(), err=True)
+        if report.problems or dry_run:
+            session.rollback()
+        if report.problems:
+            raise click.ClickException(f"{len(report.problems)} problem(s); nothing was imported.")
+        if dry_run:
+            click.echo(f"Dry run: every row is fine; {report.created} new {what}, {report.updated} to update.")
+            return
+        session.commit()
+    click.echo(f"Imported: {report.created} new {what}, {report.updated} updated.")
+    for email, password in report.new_logins:
+        click.echo(f"  {email}  temporary password: {password}")
 
 
 reminders_group = AppGroup("reminders", help="The reminder worker.")

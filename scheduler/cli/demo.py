@@ -16,9 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.clinical import load_catalog, plan_to_dict
-from scheduler.models import Agency, Nurse, Patient, PatientWeight, TherapyOrder, User, VialLot, Visit, WorkingHours
+from scheduler.models import (
+    Agency, LabDraw, Nurse, Patient, PatientWeight, TherapyOrder, User, VialLot, Visit, WorkingHours,
+)
 from scheduler.operations.accounts import create_user
 from scheduler.operations.catalog import sync_products
+from scheduler.operations.labs import create_follow_up
 from scheduler.operations.plans import plan_for_order
 from scheduler.operations.visits import update_day_travel, visit_changed
 
@@ -72,10 +75,10 @@ NURSES = [
 # Central and Eastern time; one without email (SMS only).
 PATIENTS = [
     DemoPatient("Maria", "Lopez", date(1968, 3, 14), "female", 160, 72, "Chicago", "3400 N Halsted St", "60657", 41.9430, -87.6490, "America/Chicago", "maria.lopez@demo.example", "email", login=True),
-    DemoPatient("James", "Carter", date(1955, 7, 2), "male", 178, 96, "Evanston", "1600 Sherman Ave", "60201", 42.0480, -87.6810, "America/Chicago", "j.carter@demo.example", "both", risk_cardiac=True),
+    DemoPatient("James", "Carter", date(1955, 7, 2), "male", 178, 96, "Evanston", "1600 Sherman Ave", "60201", 42.0480, -87.6810, "America/Chicago", "j.carter@demo.example", "both", risk_cardiac=True, login=True),
     DemoPatient("Lily", "Nguyen", date(2019, 9, 30), "female", 110, 18, "Oak Park", "200 S Oak Park Ave", "60302", 41.8850, -87.7845, "America/Chicago", "nguyen.family@demo.example", "email", allergies="Peanuts"),
     DemoPatient("Robert", "Kowalski", date(1949, 1, 22), "male", 183, 140, "Milwaukee", "2400 S Kinnickinnic Ave", "53207", 42.9990, -87.8990, "America/Chicago", "rkowalski@demo.example", "email", risk_renal=True, risk_thrombotic=True),
-    DemoPatient("Aisha", "Bello", date(1990, 11, 5), "female", 168, 64, "Waukesha", "300 W Main St", "53186", 43.0117, -88.2315, "America/Chicago", "aisha.bello@demo.example", "sms", iga_status="deficient_with_antibodies", login=True),
+    DemoPatient("Aisha", "Bello", date(1990, 11, 5), "female", 168, 64, "Waukesha", "300 W Main St", "53186", 43.0117, -88.2315, "America/Chicago", "aisha.bello@demo.example", "sms", iga_status="deficient_with_antibodies"),
     DemoPatient("Tom", "Becker", date(1977, 4, 18), "male", 175, 82, "South Bend", "1100 E Jefferson Blvd", "46617", 41.6730, -86.2330, "America/Indiana/Indianapolis", None, "sms"),
     DemoPatient("Grace", "Miller", date(1984, 6, 9), "female", 155, 58, "Mishawaka", "500 Lincoln Way E", "46544", 41.6620, -86.1790, "America/Indiana/Indianapolis", "grace.miller@demo.example", "email"),
     DemoPatient("Omar", "Haddad", date(1962, 12, 1), "male", 170, 88, "Elkhart", "300 S Main St", "46516", 41.6820, -85.9767, "America/Indiana/Indianapolis", "ohaddad@demo.example", "both"),
@@ -116,8 +119,36 @@ def seed_demo(session: Session, *, now: datetime, only_if_empty: bool = False) -
     for patient_ix, product_id, dose, days, first, nurse_ix, offset, local_start in ORDERS:
         order = _order(session, patients[patient_ix], product_id, dose, days, first, monday + timedelta(days=offset))
         _visits(session, catalog, order, patients[patient_ix], nurses[nurse_ix], local_start, now=now)
+    for n, patient in enumerate(p for p in patients if p.user_id is not None):
+        _portal_courses(session, catalog, patient, nurses[0], now=now, days_ago=2 + n,
+                        next_start=monday + timedelta(days=8 + 2 * n))
     session.flush()
     return _logins(session)
+
+
+# A patient who logs in to the portal sees something whatever the weekday: a course finished
+# a few days ago (its platelet draws ahead) and the next course the week after.
+PAST_COURSE_PRODUCT, NEXT_COURSE_PRODUCT = "panzyga", "gamunex_c"
+
+
+def _portal_courses(session: Session, catalog, patient: Patient, nurse: Nurse, *, now: datetime, days_ago: int,
+                    next_start: date) -> None:
+    if session.scalar(select(LabDraw.id).where(LabDraw.patient_id == patient.id).limit(1)) is not None:
+        return
+    tz = ZoneInfo(nurse.timezone)
+    day = now.astimezone(tz).date() - timedelta(days=days_ago)
+    past = _order(session, patient, PAST_COURSE_PRODUCT, 1.0, 1, False, day)
+    plan = plan_for_order(catalog, past, patient, on=day)
+    # In the evening: the nurse's daytime demo visits of that day are over by then.
+    starts_at = datetime.combine(day, time(18, 30), tzinfo=tz)
+    visit = Visit(order_id=past.id, patient_id=patient.id, nurse_id=nurse.id, day_number=1, status="completed",
+                  starts_at=starts_at, ends_at=starts_at + timedelta(minutes=math.ceil(plan.days[0].visit_min)),
+                  catalog_version=catalog.version, plan=plan_to_dict(plan))
+    session.add(visit)
+    session.flush()
+    create_follow_up(session, visit, now=now)
+    following = _order(session, patient, NEXT_COURSE_PRODUCT, 1.0, 2, False, next_start)
+    _visits(session, catalog, following, patient, nurse, time(9, 0), now=now)
 
 
 def demo_week_monday(now: datetime) -> date:

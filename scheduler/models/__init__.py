@@ -5,6 +5,7 @@ from scheduler.models.api import ApiToken, IdempotencyKey
 from scheduler.models.audit import AuditEvent
 from scheduler.models.feeds import CalendarFeed
 from scheduler.models.documentation import Amendment, InfusionRecord, LotUsage, RateChange, Reaction, VitalSigns
+from scheduler.models.invitations import PortalInvitation
 from scheduler.models.labs import LabDraw, LabResult
 from scheduler.models.nurses import Absence, Nurse, TimeOff, WorkingHours
 from scheduler.models.replans import Replan
@@ -18,6 +19,6 @@ from scheduler.models.visits import Visit
 
 __all__ = [
     "Absence", "Agency", "Amendment", "ApiToken", "AuditEvent", "CalendarFeed", "IdempotencyKey", "InfusionRecord", "LabDraw", "LabResult", "LoginAttempt", "LotUsage",
-    "Nurse", "Patient", "PatientWeight", "Product", "RateChange", "Reaction", "Reminder", "Replan",
+    "Nurse", "Patient", "PatientWeight", "PortalInvitation", "Product", "RateChange", "Reaction", "Reminder", "Replan",
     "TherapyOrder", "TimeOff", "User", "VialLot", "VialSize", "VitalSigns", "Visit", "WorkingHours",
 ]

@@ -49,6 +49,9 @@ class Patient(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The agency's own id for the patient (its spreadsheet or previous system): a CSV import
+    # matches on it, so importing the same file twice creates no duplicate.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The patient's own login for the portal; many patients never have one.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     first_name: Mapped[str] = mapped_column(String(100))

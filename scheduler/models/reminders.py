@@ -15,9 +15,14 @@ from scheduler.clock import utcnow
 from scheduler.db import Base, UTCDateTime
 from scheduler.models._types import one_of
 
+# portal_invitation / email_confirmation: not reminders, but messages sent through the same
+# outbox (channels, quiet hours, retries), so they are never lost either.
 # visit_update / visit_cancel / draw_cancel: sent at once when a visit or draw the patient
 # already has in his calendar (a sent message carried its ICS) moves or is cancelled.
-REMINDER_KINDS = ("visit_eve", "visit_morning", "lab_draw", "visit_update", "visit_cancel", "draw_cancel")
+REMINDER_KINDS = (
+    "visit_eve", "visit_morning", "lab_draw", "portal_invitation", "email_confirmation",
+    "visit_update", "visit_cancel", "draw_cancel",
+)
 REMINDER_CHANNELS = ("email", "sms")
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
@@ -45,6 +50,7 @@ class Reminder(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     lab_draw_id: Mapped[int | None] = mapped_column(ForeignKey("lab_draws.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("portal_invitations.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # After this moment the message is no longer useful and expires instead of going out.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,6 +9,10 @@ name medicines and are on the portal page).
 Every email has a plain-text and an HTML part built from the same blocks, and a visit or
 draw email carries its calendar file (scheduler/notify/ics.py). SMS go through
 scheduler/notify/sms.py: GSM-7, 160 characters, or parts numbered "(1/2)".
+
+A portal invitation and an email confirmation are not reminders but go out the same way: the
+same two email parts (the signed link as an anchor in HTML), no calendar file; the invitation
+by SMS too.
 """
 
 from __future__ import annotations
@@ -73,6 +77,11 @@ class MessageFacts:
     advice: Advice | None = None  # needed for visit messages; the sender supplies it
     patient_email: str | None = None
     unsubscribe_url: str | None = None
+    # A portal invitation: the relay turns id and nonce into the signed link (invitation_url).
+    invitation_id: int | None = None
+    invitation_nonce: str | None = None
+    invitation_expires_at: datetime | None = None
+    invitation_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,12 +130,25 @@ def _short_length(delta: timedelta) -> str:
     return f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else f"{rest} min"
 
 
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{_day(local)} at {_hm(local)} ({local.tzname()})"
+
+
 # -- what each message says ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Link:
+    """A block that is a link: the address on its own line in text, an anchor in HTML."""
+
+    url: str
+    label: str
+
 
 @dataclass(frozen=True)
 class _Content:
     subject: str
-    blocks: list  # str paragraphs, or lists of str (bullets)
+    blocks: list  # str paragraphs, lists of str (bullets), or a _Link
     sms: str
     entry: ics.CalendarEntry | None = None  # without uid domain filled in
 
@@ -214,8 +236,32 @@ def _draw_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
     return _Content(f"Reminder: blood test ({test}), {_day(opens)}", blocks, sms, entry)
 
 
+def _link_content(facts: MessageFacts, zone: ZoneInfo) -> _Content:
+    """A portal invitation (set a password) or a new email address to confirm: the signed
+    single-use link and until when it works; no calendar file."""
+    until = _when(facts.invitation_expires_at, zone)
+    if facts.kind == "portal_invitation":
+        subject, label = f"Your patient portal at {facts.agency_name}", "Set your portal password"
+        intro = [f"{facts.agency_name} invites you to your patient portal: your upcoming home visits and "
+                 "blood tests, and your reminder settings, in one place.", "To set your password, open this link:"]
+        closing = f"Did not expect this? Ignore it, or call {facts.agency_name} on {facts.agency_phone}."
+        sms_action = "set your patient portal password"
+    else:
+        subject, label = f"Confirm your email for {facts.agency_name}", "Confirm this email address"
+        intro = [f"You asked {facts.agency_name} to send your messages to this email address. To confirm it, open:"]
+        closing = f"Did not ask for this? Ignore it: nothing changes. Questions: {facts.agency_phone}."
+        sms_action = "confirm your new email address"
+    blocks = [*intro, _Link(facts.invitation_url or "", label), f"The link works once, until {until}.", closing]
+    expires = facts.invitation_expires_at.astimezone(zone)
+    sms = (f"{facts.agency_name}: {sms_action} at {facts.invitation_url} "
+           f"(works once, until {_short_day(expires)} {_hm(expires)} {expires.tzname()}).")
+    return _Content(subject, blocks, sms)
+
+
 def _content(facts: MessageFacts) -> _Content:
     zone = ZoneInfo(facts.zone)
+    if facts.kind in ("portal_invitation", "email_confirmation"):
+        return _link_content(facts, zone)
     return _visit_content(facts, zone) if facts.kind in VISIT_KINDS else _draw_content(facts, zone)
 
 
@@ -224,14 +270,19 @@ def _content(facts: MessageFacts) -> _Content:
 def _text(blocks: list) -> str:
     out = []
     for block in blocks:
-        out.append("\n".join(f"- {item}" for item in block) if isinstance(block, list) else block)
+        if isinstance(block, _Link):
+            out.append(block.url)
+        else:
+            out.append("\n".join(f"- {item}" for item in block) if isinstance(block, list) else block)
     return "\n\n".join(out)
 
 
 def _html(blocks: list) -> str:
     out = []
     for block in blocks:
-        if isinstance(block, list):
+        if isinstance(block, _Link):
+            out.append(f'<p><a href="{escape(block.url)}">{escape(block.label)}</a><br>{escape(block.url)}</p>')
+        elif isinstance(block, list):
             out.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block) + "</ul>")
         else:
             out.append(f"<p>{escape(block)}</p>")

@@ -25,6 +25,25 @@ def patient_from_unsubscribe_token(secret_key: str, token: str) -> int | None:
     return data.get("p") if isinstance(data, dict) and isinstance(data.get("p"), int) else None
 
 
+INVITATION_SALT = "portal-invitation-v1"
+
+
+def invitation_token(secret_key: str, invitation_id: int, nonce: str) -> str:
+    # Expiry, single use and revocation are the invitation row's: the signature only proves
+    # the link was made here.
+    return URLSafeSerializer(secret_key, salt=INVITATION_SALT).dumps({"i": invitation_id, "n": nonce})
+
+
+def invitation_from_token(secret_key: str, token: str) -> tuple[int, str] | None:
+    try:
+        data = URLSafeSerializer(secret_key, salt=INVITATION_SALT).loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("n"), str):
+        return None
+    return data["i"], data["n"]
+
+
 def sms_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
     payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()

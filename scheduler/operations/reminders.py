@@ -133,7 +133,9 @@ def close_open(session: Session, *, reason: str, status: str = "cancelled", visi
     if lab_draw_id is not None:
         query = query.where(Reminder.lab_draw_id == lab_draw_id)
     if patient_id is not None:
-        query = query.where(Reminder.patient_id == patient_id)
+        # A portal invitation is the coordinator's message, with its own lifecycle
+        # (operations/invitations.py); a change of reminder preferences leaves it alone.
+        query = query.where(Reminder.patient_id == patient_id, Reminder.invitation_id.is_(None))
     if channels is not None:
         query = query.where(Reminder.channel.in_(channels))
     result = session.execute(query.values(status=status, last_error=reason, lease_until=None)

@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.reminders import timing
-from scheduler.models import Agency, LabDraw, Reminder, Visit
+from scheduler.models import Agency, LabDraw, PortalInvitation, Reminder, Visit
 from scheduler.notify.messages import DrawFacts, MessageFacts, VisitFacts
 from scheduler.operations.reminders import channels_for, quiet_hours
 
@@ -68,17 +68,21 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
     draws = {d.id: d for d in session.scalars(
         select(LabDraw).options(selectinload(LabDraw.visit).selectinload(Visit.order))
         .where(LabDraw.id.in_({r.lab_draw_id for r in rows if r.lab_draw_id})))}
+    invitations = {i.id: i for i in session.scalars(select(PortalInvitation).where(
+        PortalInvitation.id.in_({r.invitation_id for r in rows if r.invitation_id})))}
     decisions = []
     for row in rows:
         patient = row.patient
         visit, draw = visits.get(row.visit_id), draws.get(row.lab_draw_id)
+        invitation = invitations.get(row.invitation_id)
         zone = ZoneInfo(patient.timezone)
-        gone = _no_longer_true(row, visit, draw)
+        gone = _no_longer_true(row, visit, draw, invitation, now)
         if row.expires_at <= now:
             decisions.append(Decision(row.id, "expire", "no longer useful"))
         elif gone:
             decisions.append(Decision(row.id, *gone))
-        elif row.channel not in channels_for(patient):
+        elif invitation is None and row.channel not in channels_for(patient):
+            # Reminders need consent; an invitation is the coordinator's message, sent once when asked.
             decisions.append(Decision(row.id, "cancel", "no consent or no address for this channel"))
         elif timing.in_quiet_hours(now, zone, quiet_hours(patient)):
             until = timing.next_allowed(now, zone, quiet_hours(patient))
@@ -94,15 +98,22 @@ def decide(session: Session, ids: list[int], *, now: datetime) -> list[Decision]
                 visit=_visit_facts(visit, patient) if visit else None,
                 draw=_draw_facts(draw, zone) if draw else None,
                 patient_email=patient.email,
+                invitation_id=invitation.id if invitation else None,
+                invitation_nonce=invitation.nonce if invitation else None,
+                invitation_expires_at=invitation.expires_at if invitation else None,
             )
+            to = invitation.sent_to if invitation else patient.email if row.channel == "email" else patient.phone_e164
             decisions.append(Decision(row.id, "send", channel=row.channel, dedupe_key=row.dedupe_key, facts=facts,
-                                      to=patient.email if row.channel == "email" else patient.phone_e164,
-                                      patient_id=patient.id))
+                                      to=to, patient_id=patient.id))
     return decisions
 
 
-def _no_longer_true(row: Reminder, visit: Visit | None, draw: LabDraw | None) -> tuple[str, str] | None:
+def _no_longer_true(row: Reminder, visit: Visit | None, draw: LabDraw | None, invitation: PortalInvitation | None,
+                    now: datetime) -> tuple[str, str] | None:
     """(action, reason) when what the row announces is no longer so; None when it still is."""
+    if invitation is not None and invitation.state(now) != "open":
+        # Used, revoked, expired or replaced by a newer one: its link no longer works.
+        return ("cancel", f"invitation {invitation.state(now)}")
     if row.kind == "visit_cancel":
         return None if visit.status == "cancelled" else ("expire", f"visit {visit.status}")
     if row.kind == "draw_cancel":

@@ -19,7 +19,7 @@ from scheduler.notify.channels import Outgoing, SendError
 from scheduler.clinical.advice import shipped_patient_advice
 from scheduler.notify.ics import uid_domain
 from scheduler.notify.messages import email_message, sms_parts
-from scheduler.notify.tokens import unsubscribe_token
+from scheduler.notify.tokens import invitation_token, unsubscribe_token
 from scheduler.reminders import outbox
 
 log = logging.getLogger("scheduler.reminders.worker")
@@ -42,12 +42,23 @@ class RelaySettings:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
+# Messages that carry a signed single-use link (scheduler/operations/invitations.py).
+LINK_PATHS = {"portal_invitation": "/portal/invitation/", "email_confirmation": "/portal/email/"}
+
+
 def outgoing(decision: outbox.Decision, settings: RelaySettings) -> Outgoing:
-    facts = replace(decision.facts, advice=(settings.advice_fn or shipped_patient_advice)())
+    base = settings.public_base_url.rstrip("/")
+    link_path = LINK_PATHS.get(decision.facts.kind)
+    if link_path:
+        token = invitation_token(settings.secret_key, decision.facts.invitation_id, decision.facts.invitation_nonce)
+        facts = replace(decision.facts, invitation_url=f"{base}{link_path}{token}")
+    else:
+        facts = replace(decision.facts, advice=(settings.advice_fn or shipped_patient_advice)())
     if decision.channel == "sms":
         parts = tuple(sms_parts(facts))
         return Outgoing(decision.dedupe_key, decision.to, "", " ".join(parts), sms_parts=parts)
-    url = f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
+    # An invitation or a confirmation is not a reminder: no "stop email reminders" link.
+    url = None if link_path else f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key, decision.patient_id)}"
     message = email_message(replace(facts, unsubscribe_url=url), stamp=settings.now_fn(),
                             organizer_email=settings.mail_from, uid_domain=uid_domain(settings.public_base_url))
     return Outgoing(decision.dedupe_key, decision.to, message.subject, message.text, unsubscribe_url=url,

@@ -31,14 +31,15 @@ def test_coordinator_registers_a_patient_orders_books_and_reschedules(browser, l
     page.goto("/patients/new")
     form = {
         "First name": "Nadia", "Last name": "Okonkwo", "Date of birth": "1981-04-12", "Height (cm)": "168",
-        "Street address": "2100 N Lincoln Ave", "City": "Chicago", "Postal code": "60614",
-        "Latitude": "41.9210", "Longitude": "-87.6460", "Phone": "(312) 555-0142", "Email": "nadia@example.org",
+        "Street address": "2100 N Lincoln Ave", "City": "Chicago", "ZIP code": "60614",
+        "Phone": "(312) 555-0142", "Email": "nadia@example.org",
         "Weight (kg)": "74", "Weighed on": (date.today() - timedelta(days=2)).isoformat(),
         "IgA tested on": (date.today() - timedelta(days=20)).isoformat(),
     }
     for label, value in form.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Sex (for dosing-weight formulas)").select_option("female")
+    page.get_by_label("State", exact=True).select_option("IL")  # no coordinates typed: placed from the ZIP code
     page.get_by_label("Time zone").select_option("America/Chicago")
     page.get_by_label("IgA status").select_option("normal")
     page.get_by_role("button", name="Save patient").click()
@@ -236,3 +237,70 @@ def test_nurse_cannot_open_another_nurses_visit(browser, live_server):
 
 
 # The patient's portal journey on a phone: tests/e2e/test_patient_portal.py.
+
+
+def _grace_with_a_visit_ahead(live_server):
+    """Grace (a demo patient without a portal login) with a visit in three days, and quiet hours
+    moved away from this moment so the invitation is not (rightly) held back overnight."""
+    from datetime import datetime, time, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.orm import Session
+
+    from tests.factories import make_order, make_product
+
+    now = datetime.now(timezone.utc)
+    with Session(live_server.engine()) as session:
+        grace = session.scalar(select(Patient).where(Patient.email == "grace.miller@demo.example"))
+        local_now = now.astimezone(ZoneInfo(grace.timezone))
+        grace.quiet_start = (local_now + timedelta(hours=6)).time().replace(second=0, microsecond=0)
+        grace.quiet_end = (local_now + timedelta(hours=7)).time().replace(second=0, microsecond=0)
+        order = make_order(session, patient=grace, product=make_product(session), days=1, earliest_start=now.date())
+        nurse_id = session.scalar(select(Visit.nurse_id).where(Visit.patient_id == grace.id).limit(1))
+        # 20:30 her time in three days: the demo's visits are in the daytime (the overlap backstop).
+        zone = ZoneInfo(grace.timezone)
+        starts = datetime.combine((now + timedelta(days=3)).astimezone(zone).date(), time(20, 30), tzinfo=zone)
+        session.add(Visit(order_id=order.id, patient_id=grace.id, nurse_id=nurse_id, day_number=1, status="booked",
+                          starts_at=starts, ends_at=starts + timedelta(hours=4), catalog_version="journey", plan={}))
+        session.commit()
+        return grace.id, starts.astimezone(ZoneInfo(grace.timezone))
+
+
+def test_coordinator_invites_a_patient_who_sets_his_password_and_sees_his_visits(browser, live_server):
+    import time as clock
+
+    patient_id, visit_starts = _grace_with_a_visit_ahead(live_server)
+    context, page = new_page(browser, live_server)
+    log_in(page, "coordinator@demo.example")
+    page.goto(f"/patients/{patient_id}")
+    assert page.get_by_role("heading", name="Patient portal").is_visible()
+    page.get_by_label("Send the invitation by").select_option("email")
+    page.get_by_role("button", name="Send invitation").click()
+    page.wait_for_load_state()
+    assert "Portal invitation queued by email to grace.miller@demo.example" in page.content()
+    context.close()
+
+    # The worker (a real process) sends it through the local SMTP server.
+    deadline = clock.monotonic() + 60
+    while not any("grace.miller@demo.example" in m.rcpt_tos for m in live_server.mailbox.messages):
+        assert clock.monotonic() < deadline, "no invitation email reached the SMTP server in 60 s"
+        clock.sleep(0.5)
+    email = next(m for m in live_server.mailbox.messages if "grace.miller@demo.example" in m.rcpt_tos)
+    from email import message_from_bytes, policy
+
+    text = message_from_bytes(email.content, policy=policy.default).get_body(("plain",)).get_content()
+    link = re.search(r"(/portal/invitation/[A-Za-z0-9._-]+)", text).group(1)
+
+    context, page = new_page(browser, live_server, viewport=PHONE)
+    page.goto(link)
+    assert page.get_by_label("Your email (you log in with it)").input_value() == "grace.miller@demo.example"
+    page.get_by_label(re.compile("^Choose a password")).fill("grace sets her own password")
+    page.get_by_label("The same password again").fill("grace sets her own password")
+    page.get_by_role("button", name="Set my password").click()
+    page.wait_for_load_state()
+    log_in(page, "grace.miller@demo.example", "grace sets her own password")
+    page.goto("/portal/")
+    assert page.get_by_role("heading", name="Upcoming visits").is_visible()
+    assert f"{visit_starts:%A} {visit_starts.day} {visit_starts:%B}" in page.content()
+    assert f"{visit_starts:%H:%M}" in page.content()
+    context.close()

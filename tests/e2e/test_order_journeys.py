@@ -4,7 +4,7 @@ suggestions, and an order discontinued with its visits ahead cancelled."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,15 +16,18 @@ from tests.e2e.test_journeys import next_weekday
 pytestmark = pytest.mark.e2e
 
 
-def order_and_book(page, live_server, last_name: str) -> int:
-    """A new 2-day order for a demo patient, booked from the first suggestion; its id."""
+def order_and_book(page, live_server, last_name: str, *, weeks_later: int = 0) -> int:
+    """A new 2-day order for a demo patient, booked from the first suggestion; its id.
+    `weeks_later`: another journey (or the demo's next course of a patient with a portal
+    login) may already hold the patient's days that week."""
     with live_server.engine().connect() as conn:
         patient_id = conn.scalar(select(Patient.id).where(Patient.last_name == last_name))
     page.goto(f"/orders/new?patient={patient_id}")
     page.get_by_label("Product", exact=True).select_option("octagam_10")
     page.get_by_label("Dose per day (g/kg)").fill("1")
     page.get_by_label("Number of days").fill("2")
-    page.get_by_label("Start date").fill(next_weekday(date.today(), 2).isoformat())
+    start = next_weekday(date.today(), 2) + timedelta(weeks=weeks_later)
+    page.get_by_label("Start date").fill(start.isoformat())
     # The demo patient's day is over the 6-h session limit: the order records why it is kept whole.
     page.get_by_label("Reason to book a day longer than the session limit").fill("Prefers one long day; prescriber agrees")
     page.get_by_role("button", name="Save order").click()
@@ -67,7 +70,7 @@ def test_coordinator_cancels_day_2_confirms_and_books_it_again_from_suggestions(
 def test_coordinator_discontinues_an_order_from_the_orders_list(browser, live_server):
     context, page = new_page(browser, live_server)
     log_in(page, "coordinator@demo.example")
-    order_id = order_and_book(page, live_server, "Carter")
+    order_id = order_and_book(page, live_server, "Carter", weeks_later=2)
 
     page.get_by_role("link", name="Orders", exact=True).click()
     page.get_by_label("State").select_option("booked")

@@ -103,6 +103,7 @@ def test_only_login_and_the_signed_reminder_endpoints_are_public(app):
     # The API's OpenAPI document describes the API and holds no data.
     # The nurse's re-authentication after idle saves nothing before the password is checked;
     # the offline worker of the nurse's pages is code only. A calendar feed is reached by its
-    # own revocable token (tests/web/test_calendar_feeds.py).
+    # own revocable token (tests/web/test_calendar_feeds.py). A portal invitation's link checks
+    # its signed token and the invitation row (tests/web/test_invitations.py).
     assert public == {"auth.login", "reminders.sms_webhook", "reminders.unsubscribe", "api.openapi", "rounds.resume",
-                      "rounds.service_worker", "feeds.feed_ics"}
+                      "rounds.service_worker", "feeds.feed_ics", "invitations.accept", "invitations.confirm_email"}

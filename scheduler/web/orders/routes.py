@@ -27,6 +27,7 @@ from scheduler.web.access import allow
 from scheduler.web.helpers import NonexistentLocalTime, agency_zone, choices, nurse_choices, catalog, checked_local_datetime
 from scheduler.web.orders.forms import BookForm, Day2Form, DiscontinueForm, OrderForm, OrderReasonsForm, SplitForm
 from scheduler.web.converters import id_arg
+from scheduler.web.forms import forbidden_character
 from scheduler.operations.access import STAFF
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -73,6 +74,10 @@ def index():
         notes.append("That product is not in the catalog; showing every product.")
         product = ""
     patient = request.args.get("patient", "")[:100]
+    if forbidden_character(patient):
+        # PostgreSQL refuses a NUL in a query parameter (a 500): say so and search without it.
+        notes.append(f"The patient name: {forbidden_character(patient)} Showing every patient.")
+        patient = ""
     rows = list_orders(db, states=STATE_FILTERS[state][1], product_id=product or None, patient=patient,
                        today=now.astimezone(agency_zone()).date(), limit=ORDERS_READ)
     if len(rows) >= ORDERS_READ:

@@ -20,6 +20,8 @@ from scheduler.operations.replan import WEIGHT_CHANGE_REPLAN_PCT
 from scheduler.web.helpers import catalog
 from scheduler.web.access import ALL_ROLES, allow
 from scheduler.web.formtools import COORDINATES_HINT, coordinates_source, geocoder, in_zone, run_operation
+from scheduler.operations.invitations import portal_status
+from scheduler.web.invitations.forms import InviteForm, RevokeForm
 from scheduler.web.patients.forms import NewPatientForm, PatientForm, PatientSearchForm, WeightForm
 from scheduler.operations.access import STAFF
 
@@ -112,8 +114,16 @@ def _summary(patient_id: int, weight_form: WeightForm):
     patient = read_patient(db, current_user, patient_id, now=now)
     # Staff see the whole course of care (orders, visits, reminders, portal); the nurse and
     # the patient keep the page they had.
-    record = patient_record(db, patient, now=now) if current_user.role in STAFF else None
+    can_edit = current_user.role in STAFF
+    record = patient_record(db, patient, now=now) if can_edit else None
+    portal = portal_status(db, patient, now=now) if can_edit else None
     db.commit()  # the audit row of this read
     return render_template("patients/summary.html", patient=patient, weight_form=weight_form,
-                           can_edit=current_user.role in STAFF, record=record, order_states=ORDER_STATES,
-                           reminder_kinds=wording.REMINDER_KINDS, reminder_statuses=wording.REMINDER_STATUSES)
+                           can_edit=can_edit, record=record, order_states=ORDER_STATES,
+                           reminder_kinds=wording.REMINDER_KINDS, reminder_statuses=wording.REMINDER_STATUSES,
+                           portal=portal, invite_form=InviteForm(formdata=None, channel=_invite_channel(patient)),
+                           revoke_form=RevokeForm(formdata=None))
+
+
+def _invite_channel(patient) -> str:
+    return "email" if patient.email or not patient.phone_e164 else "sms"
