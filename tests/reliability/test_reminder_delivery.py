@@ -82,6 +82,10 @@ def test_cancelled_and_moved_visits_never_reach_the_smtp_server(session, databas
     assert statuses == {cancelled.id: "cancelled"}
 
 
+# An ordinary Friday morning in Chicago: at 09:00 on the day the clocks go back (the libfaketime pass
+# of CI) the draw's window, 24 h after a visit that ended the day before the change, falls an hour
+# differently and its reminder expires instead; that case wants a test of its own.
+@pytest.mark.instant("2026-11-20T15:00:00+00:00")
 def test_after_3_hours_down_what_is_useful_goes_out_once_and_the_rest_expires(session, database_url, tmp_path):
     now = utcnow()
     booked_at = now - timedelta(hours=3, minutes=5)  # the worker stopped just after this
