@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from scheduler.models import Visit
@@ -227,7 +228,7 @@ def test_offline_the_day_and_visit_open_and_entries_arrive_exactly_once_when_bac
     rate.get_by_role("button", name="Save rate change").click()
     page.wait_for_function("() => document.getElementById('offline-banner').textContent.includes('3 entries waiting')")
     page.reload()  # still offline: the page comes from the phone, the entries from IndexedDB
-    assert page.locator("#pending-entries li").count() == 3
+    expect(page.locator("#pending-entries li")).to_have_count(3)  # drawn from IndexedDB after the load
     phone_shot(page, "nurse-offline-waiting-360", "#pending-entries")
     with live_server.engine().connect() as conn:
         assert conn.scalar(select(VitalSigns.id).where(VitalSigns.visit_id == visit_id)) is None
@@ -273,7 +274,7 @@ def test_an_offline_entry_for_a_visit_cancelled_meanwhile_is_kept_and_shown(brow
     assert conflict.count() == 1 and "Pulse (/min): 77" in conflict.inner_text()
     assert "no longer on your list" in conflict.inner_text()
     page.goto("/rounds/")  # still on the phone, on the day list too
-    assert page.locator("#pending-entries li.conflict").count() == 1
+    expect(page.locator("#pending-entries li.conflict")).to_have_count(1)
     with live_server.engine().connect() as conn:
         assert conn.scalar(select(VitalSigns.id).where(VitalSigns.visit_id == visit_id)) is None
     context.close()
