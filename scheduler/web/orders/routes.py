@@ -185,6 +185,14 @@ def _render_show(db, order, patient, *, discontinue=None, reasons=None, day2=Non
                            split_form=SplitForm(formdata=None, days=order.days + 1)), status
 
 
+def _show_refused(db, order_id: int, now, **forms):
+    """The order page again (422) after one of its forms was refused, with that form's errors; the
+    order is read afresh, as a rollback may have expired it."""
+    order = _order_or_404(db, order_id)
+    return _render_show(db, order, _read_patient(db, order.patient_id, now, page=f"order {order.id}"), status=422,
+                        **forms)
+
+
 @bp.route("/<int:order_id>/split", methods=["POST"])
 @allow(*STAFF)
 def split(order_id: int):
@@ -204,8 +212,7 @@ def split(order_id: int):
             flash(str(exc), "error")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    order = _order_or_404(db, order_id)
-    return _render_show(db, order, _read_patient(db, order.patient_id, now, page=f"order {order.id}"), status=422)
+    return _show_refused(db, order_id, now)
 
 
 @bp.route("/<int:order_id>/day2", methods=["POST"])
@@ -225,9 +232,7 @@ def day2(order_id: int):
         except DomainError as exc:
             db.rollback()
             form.form_errors.append(str(exc))
-    order = _order_or_404(db, order_id)
-    return _render_show(db, order, _read_patient(db, order.patient_id, now, page=f"order {order.id}"), day2=form,
-                        status=422)
+    return _show_refused(db, order_id, now, day2=form)
 
 
 @bp.route("/<int:order_id>/reasons", methods=["POST"])
@@ -248,9 +253,7 @@ def reasons(order_id: int):
         except DomainError as exc:
             form.form_errors.append(str(exc))
             db.rollback()
-            order = _order_or_404(db, order_id)
-    patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
-    return _render_show(db, order, patient, reasons=form, status=422)
+    return _show_refused(db, order_id, now, reasons=form)
 
 
 @bp.route("/<int:order_id>/discontinue", methods=["POST"])
@@ -269,9 +272,7 @@ def discontinue(order_id: int):
         except DomainError as exc:
             form.form_errors.append(str(exc))
             db.rollback()
-            order = _order_or_404(db, order_id)
-    patient = _read_patient(db, order.patient_id, now, page=f"order {order.id}")
-    return _render_show(db, order, patient, discontinue=form, status=422)
+    return _show_refused(db, order_id, now, discontinue=form)
 
 
 @bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
