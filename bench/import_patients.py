@@ -20,7 +20,6 @@ from pathlib import Path
 
 from alembic import command
 
-from scheduler.auth.passwords import use_cheap_hashing_for_tests
 from scheduler.cli import alembic_config
 from scheduler.db import make_engine, make_sessionmaker
 from scheduler.geocoding import ZipCentre
@@ -82,7 +81,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    use_cheap_hashing_for_tests()  # the one admin's password hash is not what is measured
     text = sample_csv(args.rows)
     results = [run_once(text) for _ in range(args.runs)]
     for dry, real, created in results:
