@@ -48,3 +48,12 @@ def test_the_clinical_core_loads_neither_flask_nor_sqlalchemy():
     probe = "import sys, scheduler.clinical; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy'}))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_every_benchmark_still_imports():
+    """The benchmarks are not run by the suite, so a name they import can vanish unnoticed
+    (bench/import_patients.py broke that way when a test-only switch left scheduler/)."""
+    modules = sorted(f"bench.{path.stem}" for path in (REPO / "bench").glob("*.py") if path.stem != "__init__")
+    result = subprocess.run([sys.executable, "-c", "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)",
+                             *modules], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert modules and result.returncode == 0, result.stderr
