@@ -71,6 +71,7 @@ def bench_order(session, anchor: date) -> int:
 def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
     """Log in the three users and build the list. `now` is the instant the operations are
     given (pages read the app's clock: pin it in tests)."""
+    from scheduler.operations.feeds import issue_feed
     from scheduler.operations.visits import book_series, suggest_for_order
 
     sessionmaker, catalog = app.extensions["db_sessionmaker"], load_catalog()
@@ -86,7 +87,14 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         nurse_visit = session.scalar(select(Visit.id).where(
             Visit.nurse_id == nurse_id, Visit.starts_at >= day_start, Visit.starts_at < day_start + timedelta(days=1)
         ).order_by(Visit.starts_at).limit(1))
+        # Calendar links of the nurse and the patient (their feeds are pages their phones read).
+        feeds = {}
+        for email in (NURSE_EMAIL, PATIENT_EMAIL):
+            user = session.scalar(select(User).where(User.email == email))
+            feeds[email] = issue_feed(session, user, now=now)[1]
+        session.commit()
     staff, nurse, patient = login(app, COORDINATOR_EMAIL), login(app, NURSE_EMAIL), login(app, PATIENT_EMAIL)
+    public = app.test_client()
 
     slots: list = []
 
@@ -131,7 +139,23 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         Measurement("GET /nurses/<id> (hours, time off)", "coordinator", page, _get(staff, f"/nurses/{nurse_id}")),
         Measurement("GET /rounds/ (the nurse's day)", "nurse", NURSE_DAY_MS, _get(nurse, f"/rounds/?date={nurse_date.isoformat()}")),
         Measurement("GET /rounds/visits/<id> (a visit)", "nurse", None, _get(nurse, f"/rounds/visits/{nurse_visit}")),
+        Measurement("GET /visits/<id> (a visit)", "coordinator", page, _get(staff, f"/visits/{nurse_visit}")),
+        Measurement("GET /nurses/<id>/route (her day as a route)", "coordinator", page,
+                    _get(staff, f"/nurses/{nurse_id}/route?date={nurse_date.isoformat()}")),
+        Measurement("GET /orders/new?patient= (order form)", "coordinator", page, _get(staff, f"/orders/new?patient={patient_id}")),
+        Measurement("GET /orders/<id>/edit (change an order)", "coordinator", page, _get(staff, f"/orders/{order_id}/edit")),
+        Measurement("GET /patients/<id>/edit (patient form)", "coordinator", page, _get(staff, f"/patients/{patient_id}/edit")),
+        Measurement("GET /absences/new (record an absence)", "coordinator", page, _get(staff, "/absences/new")),
+        Measurement("GET /admin/import/ (import page)", "coordinator", page, _get(staff, "/admin/import/")),
+        Measurement("GET /rounds/supplies (the day's supplies)", "nurse", NURSE_DAY_MS,
+                    _get(nurse, f"/rounds/supplies?date={nurse_date.isoformat()}")),
+        Measurement("GET /rounds/visits/<id>/print (visit sheet)", "nurse", None, _get(nurse, f"/rounds/visits/{nurse_visit}/print")),
+        Measurement("GET /account/calendar (nurse's calendar link)", "nurse", None, _get(nurse, "/account/calendar")),
+        Measurement("GET /feeds/<token>.ics (the nurse's calendar)", "nurse", None, _get(public, f"/feeds/{feeds[NURSE_EMAIL]}.ics")),
         Measurement("GET /portal/ (the patient's page)", "patient", None, _get(patient, "/portal/")),
+        Measurement("GET /portal/contact (phone and email)", "patient", None, _get(patient, "/portal/contact")),
+        Measurement("GET /feeds/<token>.ics (the patient's calendar)", "patient", None,
+                    _get(public, f"/feeds/{feeds[PATIENT_EMAIL]}.ics")),
         Measurement("suggest_for_order, 14-day window", "operation", SUGGEST_MS, suggest),
         Measurement("book_series, 2-day course + commit", "operation", BOOK_MS, book),
     ]

@@ -42,6 +42,8 @@ class Reminder(Base):
         Index("ix_reminders_lab_draw", "lab_draw_id"),
         # A patient's last messages (portal), newest first, whatever the agency's history.
         Index("ix_reminders_patient_status_sent", "patient_id", "status", "sent_at"),
+        # Her last messages of any outcome by date (the staff patient page), not all of them sorted.
+        Index("ix_reminders_patient_due", "patient_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

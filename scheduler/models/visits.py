@@ -77,6 +77,11 @@ class Visit(Base):
 MAX_VISIT_DURATION = timedelta(hours=24)
 
 
+def ending_after(instant: datetime) -> ColumnElement[bool]:
+    """Visits not over by `instant` (from then on, with no end): bounded like `overlapping`."""
+    return and_(Visit.ends_at > instant, Visit.starts_at > instant - MAX_VISIT_DURATION)
+
+
 def overlapping(start: datetime, end: datetime) -> ColumnElement[bool]:
     """Visits overlapping [start, end), bounded on both sides of starts_at.
 

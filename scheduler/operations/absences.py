@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import Absence, Visit
+from scheduler.models.visits import overlapping
 from scheduler.models.nurses import ABSENCE_KINDS
 from scheduler.operations import NotFound
 from scheduler.operations.access import record_change
@@ -38,7 +39,7 @@ def affected_visits(session: Session, absence: Absence) -> list[Visit]:
     return list(session.scalars(
         select(Visit).options(selectinload(Visit.patient))
         .where(Visit.nurse_id == absence.nurse_id, Visit.status.in_(OPEN_VISIT_STATUSES),
-               Visit.starts_at < absence.ends_at, Visit.ends_at > absence.starts_at)
+               overlapping(absence.starts_at, absence.ends_at))
         .order_by(Visit.starts_at, Visit.id)
     ))
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import CalendarFeed, LabDraw, Nurse, Patient, TherapyOrder, User, Visit
+from scheduler.models.visits import ending_after
 from scheduler.notify.ics import CalendarEntry, entry_uid
 from scheduler.notify.messages import TEST_NAMES
 from scheduler.operations import DomainError, audit
@@ -102,7 +103,7 @@ def _patient_entries(session: Session, user: User, *, now: datetime, domain: str
         return "My care", []
     zone = ZoneInfo(patient.timezone)
     visits = session.scalars(select(Visit).options(selectinload(Visit.nurse)).where(
-        Visit.patient_id == patient.id, Visit.status.in_(ACTIVE_VISITS), Visit.ends_at > now - KEEP_PAST)
+        Visit.patient_id == patient.id, Visit.status.in_(ACTIVE_VISITS), ending_after(now - KEEP_PAST))
         .order_by(Visit.starts_at))
     address = f"{patient.address_line}, {patient.city} {patient.postal_code}"
     prepare = f" To prepare: {advice.hydration} {advice.clothing}" if advice else ""
@@ -131,7 +132,7 @@ def _nurse_entries(session: Session, user: User, *, now: datetime, domain: str):
     if nurse is None:
         return "My visits", []
     visits = list(session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
-        Visit.nurse_id == nurse.id, Visit.status.in_(ACTIVE_VISITS), Visit.ends_at > now - KEEP_PAST)
+        Visit.nurse_id == nurse.id, Visit.status.in_(ACTIVE_VISITS), ending_after(now - KEEP_PAST))
         .order_by(Visit.starts_at)))
     entries = [CalendarEntry(uid=entry_uid("visit", v.id, domain), sequence=max(v.version - 1, 0), starts_at=v.starts_at,
                              ends_at=v.ends_at, summary=f"Visit: {initials_and_town(v.patient)}", location=v.patient.city)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from scheduler.reminders import timing
 from scheduler.models import InfusionRecord, LabDraw, LabResult, Patient, Visit
 from scheduler.models.orders import DEFAULT_LAB_FOLLOW_UP_HOURS
+from scheduler.models.visits import ending_after
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.access import record_change, require_patient_access
 from scheduler.operations.reminders import close_open, notify_draw_cancelled, plan_draw
@@ -163,9 +164,23 @@ def record_result(session: Session, draw_id: int, platelets_10e9_per_l: float, *
     return result
 
 
-def draws_for_patient(session: Session, patient_id: int) -> list[LabDraw]:
-    return list(session.scalars(select(LabDraw).options(selectinload(LabDraw.result))
-                                .where(LabDraw.patient_id == patient_id).order_by(LabDraw.due_at)))
+# Pages show a patient's platelet follow-up of this last stretch (the trend that guides the
+# next course), the whole history one link away: so the page costs the same in her tenth
+# year as in her first.
+RECENT_FOLLOW_UP = timedelta(days=365)
+
+
+def draws_for_patient(session: Session, patient_id: int, *, since: datetime | None = None) -> list[LabDraw]:
+    """Her draws, oldest first; with `since`, only those due from then on."""
+    query = select(LabDraw).options(selectinload(LabDraw.result)).where(LabDraw.patient_id == patient_id)
+    if since is not None:
+        query = query.where(LabDraw.due_at >= since)
+    return list(session.scalars(query.order_by(LabDraw.due_at)))
+
+
+def has_draws_before(session: Session, patient_id: int, instant: datetime) -> bool:
+    return session.scalar(select(LabDraw.id).where(LabDraw.patient_id == patient_id, LabDraw.due_at < instant)
+                          .limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -178,9 +193,12 @@ class Trend:
         return not self.points and not self.infusions
 
 
-def platelet_trend(session: Session, patient_id: int) -> Trend:
-    points = [(draw.done_at or draw.due_at, draw.result.value)
-              for draw in draws_for_patient(session, patient_id) if draw.result is not None]
-    infusions = list(session.scalars(select(Visit.ends_at).where(Visit.patient_id == patient_id,
-                                                                 Visit.status == "completed").order_by(Visit.ends_at)))
-    return Trend(sorted(points), infusions)
+def platelet_trend(session: Session, patient_id: int, *, since: datetime | None = None,
+                   draws: list[LabDraw] | None = None) -> Trend:
+    """Her results and infusions (from `since`, when given); `draws` when the caller has read them."""
+    draws = draws_for_patient(session, patient_id, since=since) if draws is None else draws
+    points = [(draw.done_at or draw.due_at, draw.result.value) for draw in draws if draw.result is not None]
+    infusions = select(Visit.ends_at).where(Visit.patient_id == patient_id, Visit.status == "completed")
+    if since is not None:
+        infusions = infusions.where(ending_after(since))
+    return Trend(sorted(points), list(session.scalars(infusions.order_by(Visit.ends_at))))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import Patient, Reminder, TherapyOrder, User, Visit
+from scheduler.models.visits import MAX_VISIT_DURATION
 from scheduler.operations.courses import OrderRow, order_row
 
 SHOWN = 20  # rows per list; the orders list, calendar and outbox hold the rest
@@ -32,11 +33,15 @@ def patient_record(session: Session, patient: Patient, *, now: datetime) -> Pati
         .where(TherapyOrder.patient_id == patient.id).order_by(TherapyOrder.earliest_start.desc()).limit(SHOWN)
     )
     visits = select(Visit).options(selectinload(Visit.nurse)).where(Visit.patient_id == patient.id)
-    upcoming = session.scalars(visits.where(Visit.ends_at >= now).order_by(Visit.starts_at).limit(SHOWN))
+    # starts_at bounded too (a visit is shorter than MAX_VISIT_DURATION): not the patient's whole past.
+    upcoming = session.scalars(visits.where(Visit.ends_at >= now, Visit.starts_at > now - MAX_VISIT_DURATION)
+                               .order_by(Visit.starts_at).limit(SHOWN))
     past = session.scalars(visits.where(Visit.ends_at < now).order_by(Visit.starts_at.desc()).limit(SHOWN))
     reminders = select(Reminder).where(Reminder.patient_id == patient.id)
-    pending = session.scalars(reminders.where(Reminder.status.in_(("pending", "sending")))
-                              .order_by(Reminder.due_at).limit(SHOWN))
+    # Sorted here, not in SQL: ORDER BY due_at would lead SQLite down (patient, due_at) through
+    # every message she ever had; her waiting ones are few, read by (patient, status).
+    pending = sorted(session.scalars(reminders.where(Reminder.status.in_(("pending", "sending")))),
+                     key=lambda r: (r.due_at, r.id))[:SHOWN]
     sent = session.scalars(reminders.where(Reminder.status.in_(("sent", "failed", "expired")))
                            .order_by(Reminder.due_at.desc()).limit(SHOWN))
     user = session.get(User, patient.user_id) if patient.user_id else None

@@ -21,7 +21,7 @@ from scheduler.booking.replan import CourseDay, Move, MovingVisit, ReplanResult,
 from scheduler.booking.rules import BookedVisit, Conflict, NurseContext
 from scheduler.booking.travel import Point, TravelSettings
 from scheduler.models import Nurse, Replan, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, overlapping
 from scheduler.operations import DomainError, NotFound
 from scheduler.operations.absences import affected_visits, get_absence
 from scheduler.operations.access import record_change
@@ -318,8 +318,8 @@ def days_with_proposal(session: Session, rows: list[RowView]) -> list[NurseDay]:
         bounds = Interval(datetime.combine(on, datetime.min.time(), tzinfo=zone),
                           datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=zone))
         for visit in session.scalars(select(Visit).options(selectinload(Visit.patient)).where(
-                Visit.nurse_id == nurse_id, Visit.status.in_(ACTIVE_VISIT_STATUSES), Visit.starts_at < bounds.end,
-                Visit.ends_at > bounds.start, Visit.id.not_in(moving_ids))):
+                Visit.nurse_id == nurse_id, Visit.status.in_(ACTIVE_VISIT_STATUSES),
+                overlapping(bounds.start, bounds.end), Visit.id.not_in(moving_ids))):
             day.stops.append(Stop(visit.starts_at, visit.ends_at, _label(visit), visit.id, visit.patient_id, False))
         day.stops.sort(key=lambda s: s.starts_at)
     return sorted(wanted.values(), key=lambda d: (d.on, d.nurse.last_name, d.nurse.first_name))

@@ -24,7 +24,7 @@ from scheduler.booking.replan import Move, check_moves
 from scheduler.booking.route import Leg, RouteStop, better_order, legs, total_drive
 from scheduler.booking.travel import Point
 from scheduler.models import Replan, Visit
-from scheduler.models.visits import ACTIVE_VISIT_STATUSES
+from scheduler.models.visits import ACTIVE_VISIT_STATUSES, overlapping
 from scheduler.operations import DomainError
 from scheduler.operations.access import record_change
 from scheduler.operations.checks import require_staff
@@ -164,7 +164,7 @@ def _day_visits(session: Session, nurse, on: date) -> list[Visit]:
     return list(session.scalars(
         select(Visit).options(selectinload(Visit.patient))
         .where(Visit.nurse_id == nurse.id, Visit.status.in_(ACTIVE_VISIT_STATUSES),
-               Visit.starts_at < start + timedelta(days=1), Visit.ends_at > start)
+               overlapping(start, start + timedelta(days=1)))
         .order_by(Visit.starts_at)
     ))
 

@@ -71,3 +71,11 @@ def checked_local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
     if (round_trip.date(), round_trip.time()) != (day, at):
         raise NonexistentLocalTime(f"{at:%H:%M} does not exist on {day.isoformat()} in {zone.key} (the clocks change); choose another time.")
     return moment
+
+
+def follow_up_since(now: datetime) -> datetime | None:
+    """Where a patient page's platelet follow-up starts: the last RECENT_FOLLOW_UP, or her
+    whole history when the page was asked for it (?history=all)."""
+    from scheduler.operations.labs import RECENT_FOLLOW_UP
+
+    return None if request.args.get("history") == "all" else now - RECENT_FOLLOW_UP

@@ -82,9 +82,10 @@ def test_cancelled_and_moved_visits_never_reach_the_smtp_server(session, databas
     assert statuses == {cancelled.id: "cancelled"}
 
 
-# An ordinary Friday morning in Chicago: at 09:00 on the day the clocks go back (the libfaketime pass
-# of CI) the draw's window, 24 h after a visit that ended the day before the change, falls an hour
-# differently and its reminder expires instead; that case wants a test of its own.
+# An ordinary Friday morning in Chicago. On the day the clocks go back (CI's libfaketime pass) the
+# draw "24 h" after a visit that ended the day before is due at the same local clock time, 25 elapsed
+# hours later, so its reminder is not due yet when the worker catches up: by design, tested in
+# tests/unit/test_reminders_timing.py (fall back and spring forward).
 @pytest.mark.instant("2026-11-20T15:00:00+00:00")
 def test_after_3_hours_down_what_is_useful_goes_out_once_and_the_rest_expires(session, database_url, tmp_path):
     now = utcnow()

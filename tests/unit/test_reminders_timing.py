@@ -89,6 +89,19 @@ def test_infusion_ending_the_saturday_before_spring_forward_is_followed_up_at_th
     assert reminder.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2027, 3, 14, 10, 0)
 
 
+def test_infusion_ending_the_day_before_fall_back_is_followed_up_at_the_same_local_time():
+    # Chicago goes back to CST at 02:00 on Sunday 1 November 2026.
+    chicago = ZoneInfo("America/Chicago")
+    ended = datetime(2026, 10, 31, 15, 0, tzinfo=chicago)  # Saturday 15:00 CDT (20:00 UTC)
+    due = timing.lab_draw_due(ended.astimezone(timezone.utc), 24, chicago)
+    assert due == datetime(2026, 11, 1, 21, 0, tzinfo=timezone.utc)  # Sunday 15:00 CST: 25 elapsed hours
+    opens, closes = timing.draw_window(due, chicago)
+    assert (opens.astimezone(chicago).hour, closes.astimezone(chicago).hour) == (13, 17)
+    reminder = timing.lab_reminder(due, chicago, timing.DEFAULT_QUIET)
+    # 10:00 CST, three hours before the window, and it stays sendable until the window opens.
+    assert reminder.due_at == datetime(2026, 11, 1, 16, 0, tzinfo=timezone.utc) and reminder.expires_at == opens
+
+
 def test_a_sender_that_finds_itself_in_quiet_hours_waits_for_their_end():
     at_2330 = datetime(2026, 11, 23, 23, 30, tzinfo=NEW_YORK)
     assert timing.next_allowed(at_2330, NEW_YORK, timing.DEFAULT_QUIET).astimezone(NEW_YORK).replace(tzinfo=None) \

@@ -1,5 +1,6 @@
 """The coordinator's order, booking, visit, calendar and dashboard pages through the test client."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -186,6 +187,51 @@ def test_week_calendar_shows_each_visit_with_travel_and_filters_by_nurse(client,
     assert "Lopez, M." not in filtered
     audit = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "calendar"))
     assert audit.details["patient_ids"] == [day1.patient_id]
+
+
+def test_a_large_agency_sees_its_week_thirty_nurses_at_a_time(client, session, staff):
+    """300 nurses' week is thousands of visits nobody reads at once: the calendar shows the
+    nurses by last name, 30 a page, and reads only that page's visits."""
+    nurse, patient = staff  # "Nora Nurse"
+    others = [make_nurse(session, first_name=f"N{i:02d}", last_name=f"Adams{i:02d}") for i in range(31)]
+    late = make_nurse(session, first_name="Zoe", last_name="Zimmer")  # last by name: page 2
+    monday = next_monday()
+    visit = make_visit(session, order=make_order(session, patient=patient), nurse=late,
+                       starts_at=datetime.combine(monday, time(9), tzinfo=CHICAGO).astimezone(ZoneInfo("UTC")))
+    session.commit()
+
+    def lanes(body: str) -> str:  # the grid, after the filters' nurse list (which names everyone)
+        return body.rsplit("</select>", 1)[1]
+
+    first = client.get(f"/calendar/?week={monday.isoformat()}").get_data(as_text=True)
+    assert "Nurses 1–30 of 33, by last name (page 1 of 2)" in first
+    assert others[0].display_name in lanes(first) and "Zimmer" not in lanes(first) and f"/visits/{visit.id}" not in first
+    assert "nurses=2" in first and "next nurses" in first and "previous nurses" not in first
+
+    second = client.get(f"/calendar/?week={monday.isoformat()}&nurses=2").get_data(as_text=True)
+    assert "Nurses 31–33 of 33" in second and "Zimmer" in lanes(second) and f"/visits/{visit.id}" in second
+    assert others[0].display_name not in lanes(second) and "previous nurses" in second
+    # The week links keep the page; the audit names only the patients shown (none on page 1).
+    next_week = re.search(r'<a href="([^"]*)">next week →</a>', second).group(1)
+    assert f"week={(monday + timedelta(days=7)).isoformat()}" in next_week and "nurses=2" in next_week
+
+    # One nurse picked from the list: her week, whichever page she is on, and no pager.
+    alone = client.get(f"/calendar/?week={monday.isoformat()}&nurse={late.id}").get_data(as_text=True)
+    assert f"/visits/{visit.id}" in alone and "Nurses 1–30" not in alone and nurse.display_name not in lanes(alone)
+    audits = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "calendar")
+                             .order_by(AuditEvent.id)).all()
+    assert [a.details["patient_ids"] for a in audits] == [[patient.id], [patient.id]]
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "9" * 400, "99"])
+def test_a_calendar_page_that_is_not_one_shows_the_nearest(client, session, staff, page):
+    for i in range(31):
+        make_nurse(session, first_name=f"N{i:02d}", last_name=f"Baker{i:02d}")
+    session.commit()
+    response = client.get(f"/calendar/?week={next_monday().isoformat()}&nurses={page}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("page 2 of 2" if page in ("99", "9" * 400) else "page 1 of 2") in body
 
 
 def test_calendar_survives_a_bad_week_argument(client, staff):

@@ -151,3 +151,41 @@ def test_a_confirmed_draw_can_be_undone_the_same_day_only(client, session, care)
     session.expire_all()
     assert session.get(LabDraw, tuesday).status == "done"
     session.rollback()
+
+
+def test_results_older_than_a_year_are_one_link_away_on_both_patient_pages(client, session, care):
+    """Her page and her summary show the last twelve months of platelet follow-up (so they cost
+    the same in her tenth year of care as in her first); the whole history is a link."""
+    email, patient, _draw_ids = care
+    coordinator = make_user(session, role="coordinator")
+    years_ago = make_order(session, patient=patient, days=1, lab_follow_up_hours=[24])
+    visit = make_visit(session, order=years_ago, nurse=make_nurse(session, first_name="Olga"),
+                       starts_at=datetime(2024, 9, 16, 14, tzinfo=UTC))
+    visit.status = "completed"
+    session.flush()
+    visit_changed(session, visit, "completed", now=visit.ends_at)
+    [old] = session.scalars(select(LabDraw).where(LabDraw.visit_id == visit.id)).all()
+    record_result(session, old.id, 12.5, actor=coordinator, now=old.due_at + timedelta(hours=3))
+    staff_email = coordinator.email
+    session.commit()
+
+    with at(client, email, BEFORE_WINDOW):
+        recent = portal(client).split('id="results"')[1].split("</section>")[0]
+        whole = client.get("/portal/?history=all").get_data(as_text=True).split('id="results"')[1].split("</section>")[0]
+    assert "27.5" in recent and "12.5" not in recent and "Show all my results" in recent
+    assert "27.5" in whole and re.search(r"<td>Tuesday 17 September</td><td>12.5</td>", whole)
+    assert "Show only the last 12 months" in whole
+
+    client.post("/logout")
+    with at(client, staff_email, BEFORE_WINDOW):
+        summary = client.get(f"/patients/{patient.id}").get_data(as_text=True).split('id="follow-up"')[1]
+        everything = client.get(f"/patients/{patient.id}?history=all").get_data(as_text=True).split('id="follow-up"')[1]
+    assert "Show the whole history" in summary and "27.5" in summary and "12.5" not in summary
+    assert "12.5" in everything and "Show only the last 12 months" in everything
+
+
+def test_a_patient_with_only_recent_results_is_not_offered_an_empty_history_link(client, care):
+    email, _patient, _draw_ids = care
+    with at(client, email, BEFORE_WINDOW):
+        results = portal(client).split('id="results"')[1].split("</section>")[0]
+    assert "27.5" in results and "Show all my results" not in results

@@ -38,8 +38,10 @@ def week():
     patient_zone = request.args.get("zone") or None
     if patient_zone not in zones:
         patient_zone = None
+    # A page number that is not one (text, zero, past the end) shows the nearest page there is.
+    nurse_page = request.args.get("nurses", default=1, type=int)
     grid = week_grid(db, monday, zone, nurse_id=nurse_id, product_id=product_id, include_cancelled=True,
-                     patient_zone=patient_zone)
+                     patient_zone=patient_zone, nurse_page=nurse_page)
     record_list_read(db, current_user, object_type="calendar", patient_ids=grid.patient_ids, now=now,
                      details={"week": monday.isoformat()})
     db.commit()

@@ -18,12 +18,14 @@ from scheduler.operations.labs import (
     PLATELET_LINES,
     draws_for_patient,
     get_draw,
+    has_draws_before,
     platelet_trend,
     record_result,
     set_draw_status,
 )
 from scheduler.web.access import allow
 from scheduler.web.charts.platelets import build_chart
+from scheduler.web.helpers import follow_up_since
 from scheduler.web.labs.forms import DrawStatusForm, ResultForm
 
 bp = Blueprint("labs", __name__, url_prefix="/labs")
@@ -32,10 +34,14 @@ bp = Blueprint("labs", __name__, url_prefix="/labs")
 def platelet_panel(patient) -> dict:
     """Draws and chart for a patient page whose view already checked access to `patient`."""
     db = get_session()
-    trend = platelet_trend(db, patient.id)
+    since = follow_up_since(utcnow())
+    draws = draws_for_patient(db, patient.id, since=since)
+    trend = platelet_trend(db, patient.id, since=since, draws=draws)
     zone = ZoneInfo(patient.timezone)
     return {
-        "draws": draws_for_patient(db, patient.id),
+        "since": since,
+        "older": since is not None and has_draws_before(db, patient.id, since),
+        "draws": draws,
         "chart": None if trend.empty else build_chart(trend.points, trend.infusions, zone, PLATELET_LINES),
         "zone": zone,
         "result_form": ResultForm(formdata=None),

@@ -10,13 +10,14 @@ from flask_login import current_user
 from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations import DomainError
-from scheduler.operations.labs import PLATELET_LINE_MEANINGS, PLATELET_LINES, get_draw, platelet_trend
+from scheduler.operations.labs import PLATELET_LINE_MEANINGS, PLATELET_LINES, get_draw, has_draws_before, platelet_trend
 from scheduler.operations.labs import confirm_drawn as confirm_drawn_op
 from scheduler.operations.labs import undo_drawn as undo_drawn_op
 from scheduler.operations.portal import overview, own_patient, update_preferences
 from scheduler.web.access import allow
 from scheduler.reminders.timing import draw_window
 from scheduler.web.charts.platelets import PHONE_WIDTH, build_chart
+from scheduler.web.helpers import follow_up_since
 from scheduler.web.portal.forms import DrawnForm, PreferencesForm, UndoDrawnForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -28,14 +29,16 @@ def _render(db, patient, form=None, status=200):
                                    email_consent=bool(patient.email_consent_at), sms_consent=bool(patient.sms_consent_at),
                                    morning_reminder=patient.morning_reminder, quiet_start=patient.quiet_start,
                                    quiet_end=patient.quiet_end)
-    page = overview(db, patient, now=now)
+    since = follow_up_since(now)
+    page = overview(db, patient, now=now, since=since)
     zone = ZoneInfo(patient.timezone)
-    trend = platelet_trend(db, patient.id)
+    trend = platelet_trend(db, patient.id, since=since)
     chart = None if trend.empty else build_chart(trend.points, trend.infusions, zone, PLATELET_LINES, width=PHONE_WIDTH)
     db.commit()  # the audit row of this read
     return render_template("portal/home.html", patient=patient, page=page, form=form, undo=UndoDrawnForm(formdata=None),
                            zone=zone, now=now, windows={d.id: draw_window(d.due_at, zone) for d in page.draws},
-                           chart=chart, meanings=PLATELET_LINE_MEANINGS), status
+                           chart=chart, meanings=PLATELET_LINE_MEANINGS, since=since,
+                           older=since is not None and has_draws_before(db, patient.id, since)), status
 
 
 @bp.route("/")
