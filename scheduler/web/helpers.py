@@ -36,6 +36,17 @@ def public_base_url() -> str:
     return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/")
 
 
+def calendar_uid_domain() -> str:
+    """The domain in calendar entries' UIDs: from PUBLIC_BASE_URL, else the worker's default
+    address, never the address this request reached. A phone on the LAN address and a laptop on
+    the host name must get the same UIDs, and the same as the invitations the worker emails,
+    or their calendars show every visit twice."""
+    from scheduler.config import LOCAL_BASE_URL
+    from scheduler.notify.ics import uid_domain
+
+    return uid_domain(current_app.config["PUBLIC_BASE_URL"] or LOCAL_BASE_URL)
+
+
 def agency_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["AGENCY_TIMEZONE"])
 

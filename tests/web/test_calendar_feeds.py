@@ -77,7 +77,7 @@ def test_a_patients_feed_lists_his_visits_and_draws_with_etag_and_cache_control(
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     found = events(response.data)
     home_visit = found["Home visit: nurse Nora"]
-    assert str(home_visit["UID"]) == f"visit-{visit.id}@localhost"
+    assert str(home_visit["UID"]) == f"visit-{visit.id}@127.0.0.1"  # PUBLIC_BASE_URL unset: the worker's default
     assert home_visit.decoded("DTSTART") == VISIT_START and "77 Secretlane" in str(home_visit["LOCATION"])
     assert "5 h 00 min" in str(home_visit["DESCRIPTION"]) and "64 oz" in str(home_visit["DESCRIPTION"])
     draw = found["Blood test (platelet count) at home"]
@@ -145,3 +145,17 @@ def test_the_link_page_shows_the_link_once_and_offers_to_turn_it_off(app, people
     assert FEED_URL.search(made) and "webcal://" in made
     again = client.get("/account/calendar").get_data(as_text=True)
     assert not FEED_URL.search(again) and "Turn off my calendar link" in again
+
+
+def test_uids_do_not_depend_on_the_address_the_calendar_reached(app, session, people):
+    """A phone on the LAN address and a laptop on the host name get the same UIDs, the ones the
+    worker's emailed invitations carry (its PUBLIC_BASE_URL, else 127.0.0.1): otherwise every
+    visit shows twice in a calendar that has both."""
+    patient_user, _, visit = people
+    url = new_link(app, patient_user)
+    uids = [{str(e["UID"]) for e in events(app.test_client().get(url, base_url=base).data).values()}
+            for base in ("http://192.168.1.20:5000", "http://scheduler.lan")]
+    assert uids[0] == uids[1] and f"visit-{visit.id}@127.0.0.1" in uids[0]
+    app.config["PUBLIC_BASE_URL"] = "https://care.example.org"
+    moved = {str(e["UID"]) for e in events(app.test_client().get(url, base_url="http://192.168.1.20:5000").data).values()}
+    assert f"visit-{visit.id}@care.example.org" in moved

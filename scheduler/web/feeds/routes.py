@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from scheduler.clinical.advice import advice_of
 from scheduler.clock import utcnow
-from scheduler.notify.ics import feed, uid_domain
+from scheduler.notify.ics import feed
 from scheduler.operations.feeds import active_feed, entries_etag, feed_entries, feed_owner, issue_feed, revoke_feeds
 from scheduler.web.access import allow, public
 from scheduler.web.database import get_session
 from scheduler.web.feeds.forms import NewFeedForm, RevokeFeedForm
-from scheduler.web.helpers import catalog, public_base_url
+from scheduler.web.helpers import calendar_uid_domain, catalog, public_base_url
 
 bp = Blueprint("feeds", __name__)
 # A calendar app may keep the feed this long before asking again (and then with its ETag).
@@ -68,7 +68,7 @@ def feed_ics(token: str):
     owner = feed_owner(db, token, now=now)
     if owner is None:
         abort(404)
-    name, entries = feed_entries(db, owner, now=now, domain=uid_domain(public_base_url()),
+    name, entries = feed_entries(db, owner, now=now, domain=calendar_uid_domain(),
                                  advice=advice_of(catalog().protocol))
     db.commit()  # the audit rows of this read
     response = Response(feed(entries, name=name, stamp=now), mimetype="text/calendar")
