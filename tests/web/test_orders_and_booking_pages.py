@@ -246,6 +246,23 @@ def test_dashboard_lists_unbooked_orders(client, session, staff):
     assert f"/orders/{order.id}/book" in body and "Failed reminders" in body
 
 
+def test_the_dashboard_lists_todays_visits_thirty_nurses_a_page(client, session, staff):
+    _, patient = staff
+    for i in range(31):
+        make_nurse(session, first_name=f"N{i:02d}", last_name=f"Adams{i:02d}")
+    late = make_nurse(session, first_name="Zoe", last_name="Zimmer")
+    today = utcnow().astimezone(CHICAGO).date()
+    visit = make_visit(session, order=make_order(session, patient=patient), nurse=late,
+                       starts_at=datetime.combine(today, time(13), tzinfo=CHICAGO).astimezone(ZoneInfo("UTC")))
+    session.commit()
+    first = client.get("/dashboard/").get_data(as_text=True)
+    assert "Nurses 1–30 of 33, by last name (page 1 of 2)" in first and "Zimmer" not in first
+    assert f"/visits/{visit.id}" not in first and 'href="/dashboard/?nurses=2"' in first
+    second = client.get("/dashboard/?nurses=2").get_data(as_text=True)
+    assert "Zoe Zimmer" in second and f"/visits/{visit.id}" in second and "Days to book" in second
+    assert client.get("/dashboard/?nurses=x").status_code == 200
+
+
 def test_ids_too_large_for_the_database_are_simply_not_found(client, staff):
     assert client.get("/visits/99999999999").status_code == 404
     assert client.get("/orders/new?patient=99999999999").status_code == 404

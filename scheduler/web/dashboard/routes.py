@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from scheduler.clock import utcnow
@@ -24,7 +24,8 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 def today():
     db, now, zone = get_session(), utcnow(), agency_zone()
     day = now.astimezone(zone).date()
-    grid = week_grid(db, day, zone, days=1)
+    # Today's visits a page of nurses at a time (300 nurses' day is some 1,000 visits).
+    grid = week_grid(db, day, zone, days=1, nurse_page=request.args.get("nurses", default=1, type=int))
     to_book = days_to_book(db, today=day)
     undocumented = undocumented_visits(db, now=now)
     replan = visits_needing_replan(db, now=now)
