@@ -36,7 +36,7 @@ class WeekGrid:
     days: list[date]
     nurses: list[Nurse]
     cells: dict[tuple[int, date], list[Visit]]  # (nurse id, local date) -> visits in order
-    nurse_page: NursePage | None = None  # None: every nurse (the dashboard, one nurse's week)
+    nurse_page: NursePage | None = None  # None: not paged (one nurse's week, or every nurse when not asked)
 
     @property
     def patient_ids(self) -> set[int]:

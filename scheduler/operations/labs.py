@@ -178,9 +178,12 @@ def draws_for_patient(session: Session, patient_id: int, *, since: datetime | No
     return list(session.scalars(query.order_by(LabDraw.due_at)))
 
 
-def has_draws_before(session: Session, patient_id: int, instant: datetime) -> bool:
-    return session.scalar(select(LabDraw.id).where(LabDraw.patient_id == patient_id, LabDraw.due_at < instant)
-                          .limit(1)) is not None
+def has_draws_before(session: Session, patient_id: int, instant: datetime, *, statuses=None) -> bool:
+    """Whether she has draws (of `statuses`, when given) due before `instant`: "show the whole history"."""
+    query = select(LabDraw.id).where(LabDraw.patient_id == patient_id, LabDraw.due_at < instant)
+    if statuses is not None:
+        query = query.where(LabDraw.status.in_(statuses))
+    return session.scalar(query.limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ def own_patient(session: Session, actor, *, now: datetime) -> Patient:
     return patient
 
 
+# The draws her page lists (to do, drawn, with a result); cancelled ones are not hers to see.
+SHOWN_DRAW_STATUSES = ("scheduled", "done")
+
+
 @dataclass(frozen=True)
 class Overview:
     visits: list[Visit]  # upcoming, soonest first
@@ -48,7 +52,7 @@ def overview(session: Session, patient: Patient, *, now: datetime, reminders_sho
                                 .order_by(Visit.starts_at.desc()).limit(past_shown)))
     draws = list(session.scalars(select(LabDraw).options(selectinload(LabDraw.visit).selectinload(Visit.order),
                                                          selectinload(LabDraw.result))
-                                 .where(LabDraw.patient_id == patient.id, LabDraw.status.in_(("scheduled", "done")),
+                                 .where(LabDraw.patient_id == patient.id, LabDraw.status.in_(SHOWN_DRAW_STATUSES),
                                         *([LabDraw.due_at >= since] if since is not None else []))
                                  .order_by(LabDraw.due_at)))
     results = [d for d in draws if d.result is not None]

@@ -260,6 +260,7 @@ def test_the_dashboard_lists_todays_visits_thirty_nurses_a_page(client, session,
     assert f"/visits/{visit.id}" not in first and 'href="/dashboard/?nurses=2"' in first
     second = client.get("/dashboard/?nurses=2").get_data(as_text=True)
     assert "Zoe Zimmer" in second and f"/visits/{visit.id}" in second and "Days to book" in second
+    assert 'href="/dashboard/?nurses=1"' in second and "next nurses" not in second
     assert client.get("/dashboard/?nurses=x").status_code == 200
 
 

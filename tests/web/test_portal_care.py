@@ -153,18 +153,24 @@ def test_a_confirmed_draw_can_be_undone_the_same_day_only(client, session, care)
     session.rollback()
 
 
-def test_results_older_than_a_year_are_one_link_away_on_both_patient_pages(client, session, care):
-    """Her page and her summary show the last twelve months of platelet follow-up (so they cost
-    the same in her tenth year of care as in her first); the whole history is a link."""
-    email, patient, _draw_ids = care
-    coordinator = make_user(session, role="coordinator")
+def draw_after_a_course_in_2024(session, patient) -> LabDraw:
+    """A one-day course completed Monday 16 September 2024; its 24 h draw (Tuesday the 17th)."""
     years_ago = make_order(session, patient=patient, days=1, lab_follow_up_hours=[24])
     visit = make_visit(session, order=years_ago, nurse=make_nurse(session, first_name="Olga"),
                        starts_at=datetime(2024, 9, 16, 14, tzinfo=UTC))
     visit.status = "completed"
     session.flush()
     visit_changed(session, visit, "completed", now=visit.ends_at)
-    [old] = session.scalars(select(LabDraw).where(LabDraw.visit_id == visit.id)).all()
+    [draw] = session.scalars(select(LabDraw).where(LabDraw.visit_id == visit.id)).all()
+    return draw
+
+
+def test_results_older_than_a_year_are_one_link_away_on_both_patient_pages(client, session, care):
+    """Her page and her summary show the last twelve months of platelet follow-up (so they cost
+    the same in her tenth year of care as in her first); the whole history is a link."""
+    email, patient, _draw_ids = care
+    coordinator = make_user(session, role="coordinator")
+    old = draw_after_a_course_in_2024(session, patient)
     record_result(session, old.id, 12.5, actor=coordinator, now=old.due_at + timedelta(hours=3))
     staff_email = coordinator.email
     session.commit()
@@ -172,7 +178,8 @@ def test_results_older_than_a_year_are_one_link_away_on_both_patient_pages(clien
     with at(client, email, BEFORE_WINDOW):
         recent = portal(client).split('id="results"')[1].split("</section>")[0]
         whole = client.get("/portal/?history=all").get_data(as_text=True).split('id="results"')[1].split("</section>")[0]
-    assert "27.5" in recent and "12.5" not in recent and "Show all my results" in recent
+    assert "27.5" in recent and "12.5" not in recent
+    assert '<a href="/portal/?history=all#results">Show all my results</a>' in recent
     assert "27.5" in whole and re.search(r"<td>Tuesday 17 September</td><td>12.5</td>", whole)
     assert "Show only the last 12 months" in whole
 
@@ -180,8 +187,9 @@ def test_results_older_than_a_year_are_one_link_away_on_both_patient_pages(clien
     with at(client, staff_email, BEFORE_WINDOW):
         summary = client.get(f"/patients/{patient.id}").get_data(as_text=True).split('id="follow-up"')[1]
         everything = client.get(f"/patients/{patient.id}?history=all").get_data(as_text=True).split('id="follow-up"')[1]
-    assert "Show the whole history" in summary and "27.5" in summary and "12.5" not in summary
-    assert "12.5" in everything and "Show only the last 12 months" in everything
+    assert f'<a href="/patients/{patient.id}?history=all#follow-up">Show the whole history</a>' in summary
+    assert "27.5" in summary and "12.5" not in summary
+    assert "12.5" in everything and f'<a href="/patients/{patient.id}#follow-up">Show only the last 12 months</a>' in everything
 
 
 def test_a_patient_with_only_recent_results_is_not_offered_an_empty_history_link(client, care):
@@ -189,3 +197,46 @@ def test_a_patient_with_only_recent_results_is_not_offered_an_empty_history_link
     with at(client, email, BEFORE_WINDOW):
         results = portal(client).split('id="results"')[1].split("</section>")[0]
     assert "27.5" in results and "Show all my results" not in results
+
+
+def test_an_open_draw_older_than_a_year_stays_reachable_and_keeps_its_view(client, session, care):
+    """A draw never marked, due two years ago: the dashboard's overdue list opens the summary on
+    the whole history, where it can be given a result, and the page comes back to that view."""
+    _email, patient, _draw_ids = care
+    coordinator = make_user(session, role="coordinator")
+    old_id, staff_email = draw_after_a_course_in_2024(session, patient).id, coordinator.email
+    session.commit()
+
+    with at(client, staff_email, BEFORE_WINDOW):
+        overdue = client.get("/dashboard/").get_data(as_text=True).split("Overdue lab draws")[1]
+        assert f'href="/patients/{patient.id}?history=all#follow-up"' in overdue
+        whole = client.get(f"/patients/{patient.id}?history=all").get_data(as_text=True)
+        action = re.search(rf'action="([^"]*/draws/{old_id}/result\?history=all)"', whole).group(1)
+        done = client.post(action, data={"platelets": "41"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/patients/{patient.id}?history=all#follow-up")
+    session.expire_all()
+    assert session.get(LabDraw, old_id).result.value == 41
+
+
+def test_a_draw_due_exactly_a_year_ago_is_still_in_the_last_twelve_months(client, session, care):
+    from scheduler.operations.labs import RECENT_FOLLOW_UP, draws_for_patient
+
+    _email, patient, _draw_ids = care
+    now = BEFORE_WINDOW.astimezone(UTC)
+    ids = {row.id for row in draws_for_patient(session, patient.id, since=now - RECENT_FOLLOW_UP)}
+    edge = session.scalar(select(LabDraw).where(LabDraw.id.in_(ids)).order_by(LabDraw.due_at).limit(1))
+    edge.due_at = now - RECENT_FOLLOW_UP
+    session.flush()
+    assert edge.id in {d.id for d in draws_for_patient(session, patient.id, since=now - RECENT_FOLLOW_UP)}
+    edge.due_at = now - RECENT_FOLLOW_UP - timedelta(seconds=1)
+    session.flush()
+    assert edge.id not in {d.id for d in draws_for_patient(session, patient.id, since=now - RECENT_FOLLOW_UP)}
+    session.rollback()
+
+
+def test_a_patient_whose_results_are_all_older_is_told_so_not_that_she_has_none(client, session, care):
+    email, _patient, _draw_ids = care
+    with at(client, email, datetime(2027, 12, 1, 9, tzinfo=CHICAGO)):
+        results = portal(client).split('id="results"')[1].split("</section>")[0]
+    assert "No results in the last 12 months." in results and "Show all my results" in results
+    assert "No results yet" not in results

@@ -11,6 +11,7 @@ from scheduler.clock import utcnow
 from scheduler.web.database import get_session
 from scheduler.operations.access import record_list_read
 from scheduler.operations.calendar import failed_reminders, overdue_lab_draws, week_grid
+from scheduler.operations.labs import RECENT_FOLLOW_UP
 from scheduler.operations.replan import visits_needing_replan
 from scheduler.operations.todo import days_to_book, undocumented_visits
 from scheduler.web.access import allow
@@ -36,4 +37,5 @@ def today():
     record_list_read(db, current_user, object_type="dashboard", patient_ids=shown, now=now)
     db.commit()
     return render_template("dashboard/today.html", day=day, grid=grid, to_book=to_book, undocumented=undocumented, needs_replan=replan,
-                           failed=failed, overdue=overdue, zone=zone, timedelta=timedelta)
+                           failed=failed, overdue=overdue, zone=zone, timedelta=timedelta,
+                           follow_up_since=now - RECENT_FOLLOW_UP)

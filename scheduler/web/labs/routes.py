@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from scheduler.clock import utcnow
@@ -53,7 +53,9 @@ bp.add_app_template_global(platelet_panel, "platelet_panel")
 
 
 def _back(patient_id: int):
-    return redirect(url_for("patients.summary", patient_id=patient_id) + "#follow-up")
+    # Back to the view the form was on: an older draw stays in sight after its result is entered.
+    history = "all" if request.args.get("history") == "all" else None
+    return redirect(url_for("patients.summary", patient_id=patient_id, history=history, _anchor="follow-up"))
 
 
 @bp.route("/draws/<int:draw_id>/result", methods=["POST"])

@@ -13,7 +13,7 @@ from scheduler.operations import DomainError
 from scheduler.operations.labs import PLATELET_LINE_MEANINGS, PLATELET_LINES, get_draw, has_draws_before, platelet_trend
 from scheduler.operations.labs import confirm_drawn as confirm_drawn_op
 from scheduler.operations.labs import undo_drawn as undo_drawn_op
-from scheduler.operations.portal import overview, own_patient, update_preferences
+from scheduler.operations.portal import SHOWN_DRAW_STATUSES, overview, own_patient, update_preferences
 from scheduler.web.access import allow
 from scheduler.reminders.timing import draw_window
 from scheduler.web.charts.platelets import PHONE_WIDTH, build_chart
@@ -34,11 +34,11 @@ def _render(db, patient, form=None, status=200):
     zone = ZoneInfo(patient.timezone)
     trend = platelet_trend(db, patient.id, since=since)
     chart = None if trend.empty else build_chart(trend.points, trend.infusions, zone, PLATELET_LINES, width=PHONE_WIDTH)
-    db.commit()  # the audit row of this read
+    older = since is not None and has_draws_before(db, patient.id, since, statuses=SHOWN_DRAW_STATUSES)
+    db.commit()  # the audit row of this read; every read before it (SQLite: the commit ends the write lock)
     return render_template("portal/home.html", patient=patient, page=page, form=form, undo=UndoDrawnForm(formdata=None),
                            zone=zone, now=now, windows={d.id: draw_window(d.due_at, zone) for d in page.draws},
-                           chart=chart, meanings=PLATELET_LINE_MEANINGS, since=since,
-                           older=since is not None and has_draws_before(db, patient.id, since)), status
+                           chart=chart, meanings=PLATELET_LINE_MEANINGS, since=since, older=older), status
 
 
 @bp.route("/")
