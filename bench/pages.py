@@ -72,7 +72,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
     """Log in the three users and build the list. `now` is the instant the operations are
     given (pages read the app's clock: pin it in tests)."""
     from scheduler.operations.feeds import issue_feed
-    from scheduler.operations.visits import book_series, suggest_for_order
+    from scheduler.operations.visits import book_series, cancel_visit, reschedule_visit, suggest_for_order
 
     sessionmaker, catalog = app.extensions["db_sessionmaker"], load_catalog()
     nurse_date = first_weekday_after(anchor)
@@ -123,6 +123,47 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
             session.commit()
         return elapsed
 
+    def book_untimed(index: int):
+        """A course at the index-th suggested slot, committed; (visit ids, the slot)."""
+        if not slots:
+            suggest()
+        slot = slots[index % len(slots)]
+        with sessionmaker() as session:
+            visits = book_series(session, order_id, slot.nurse_id, slot.starts_at[0], catalog, actor=coordinator, now=now)
+            session.commit()
+            return [v.id for v in visits], slot
+
+    def forget(ids: list[int]) -> None:
+        """Delete the course booked for a run (and its reminders and notices): the database keeps its size."""
+        with sessionmaker() as session:
+            session.execute(delete(Reminder).where(Reminder.visit_id.in_(ids)))
+            session.execute(delete(Visit).where(Visit.id.in_(ids)))
+            session.commit()
+
+    def reschedule() -> float:
+        # The course booked untimed, then moved whole to another suggested slot (timed). The
+        # moved visits do not stand in their own way, so any other suggestion is free for them.
+        ids, slot = book_untimed(booked["count"])
+        other = next((s for s in slots if s is not slot), slot)
+        with sessionmaker() as session:
+            started = perf_counter()
+            reschedule_visit(session, ids[0], other.starts_at[0], nurse_id=other.nurse_id, scope="rest",
+                             actor=coordinator, now=now)
+            session.commit()
+            elapsed = perf_counter() - started
+        forget(ids)
+        return elapsed
+
+    def cancel() -> float:
+        ids, _slot = book_untimed(booked["count"])
+        with sessionmaker() as session:
+            started = perf_counter()
+            cancel_visit(session, ids[0], "Admitted to hospital", scope="rest", actor=coordinator, now=now)
+            session.commit()
+            elapsed = perf_counter() - started
+        forget(ids)
+        return elapsed
+
     page = COORDINATOR_PAGE_MS
     result = [
         Measurement("GET /dashboard/ (today)", "coordinator", page, _get(staff, "/dashboard/")),
@@ -158,6 +199,8 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
                     _get(public, f"/feeds/{feeds[PATIENT_EMAIL]}.ics")),
         Measurement("suggest_for_order, 14-day window", "operation", SUGGEST_MS, suggest),
         Measurement("book_series, 2-day course + commit", "operation", BOOK_MS, book),
+        Measurement("reschedule_visit, a course to another slot + commit", "operation", BOOK_MS, reschedule),
+        Measurement("cancel_visit, a course + commit", "operation", BOOK_MS, cancel),
     ]
     return result
 
