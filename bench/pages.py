@@ -171,6 +171,8 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         Measurement("GET /calendar/ (next week, one nurse)", "coordinator", page,
                     _get(staff, f"/calendar/?week={monday.isoformat()}&nurse={nurse_id}")),
         Measurement("GET /orders/ (unbooked orders)", "coordinator", page, _get(staff, "/orders/")),
+        Measurement("GET /orders/?state=to_book (orders to book)", "coordinator", page, _get(staff, "/orders/?state=to_book")),
+        Measurement("GET /orders/?state=all (every order, newest)", "coordinator", page, _get(staff, "/orders/?state=all")),
         Measurement("GET /orders/<id> (an order)", "coordinator", page, _get(staff, f"/orders/{order_id}")),
         Measurement("GET /orders/<id>/book (booking form)", "coordinator", page, _get(staff, f"/orders/{order_id}/book")),
         Measurement("GET /patients/?q= (search by name)", "coordinator", page, _get(staff, "/patients/?q=Bench00042")),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.clinical import plan_to_dict
@@ -103,18 +103,51 @@ class OrderRow:
 OPEN_HORIZON = timedelta(days=45)
 
 
+def _active_state_condition(states):
+    """SQL for "a stored-active order whose computed state (order_state) is one of `states`",
+    so the list's limit counts orders of those states: applied after reading, it let "To book"
+    come back empty at a large agency whose 200 newest orders were all booked."""
+    def visits_where(*conditions):
+        return select(Visit.id).where(Visit.order_id == TherapyOrder.id, Visit.day_number <= TherapyOrder.days,
+                                      *conditions).exists()
+    active = Visit.status.in_(ACTIVE_VISIT_STATUSES)
+    days_held = (select(func.count(func.distinct(Visit.day_number)))
+                 .where(Visit.order_id == TherapyOrder.id, Visit.day_number <= TherapyOrder.days, active)
+                 .scalar_subquery())
+    started = visits_where(Visit.status.in_(("in_progress", "completed")))
+    all_done = and_(days_held >= TherapyOrder.days, ~visits_where(active, Visit.status != "completed"))
+    if set(states) >= set(OPEN_STATES):  # the default list: every active order but the finished ones
+        return ~all_done
+    conditions = {
+        "to_book": ~visits_where(active),
+        "partly_booked": and_(visits_where(active), days_held < TherapyOrder.days, ~started),
+        "booked": and_(days_held >= TherapyOrder.days, ~started),
+        "in_progress": and_(started, ~all_done),
+        "completed": all_done,
+    }
+    return or_(*(conditions[s] for s in states if s in conditions))
+
+
 def list_orders(session: Session, *, states=OPEN_STATES, product_id: str | None = None, patient: str = "",
                 patient_id: int | None = None, today: date | None = None, limit: int = 200) -> list[OrderRow]:
     """Orders with their state, newest start first, filtered by state, product and the
-    patient's name. Reads at most `limit` orders (the newest), whatever the years behind
-    them; open states only look back OPEN_HORIZON from `today`."""
+    patient's name. Reads at most `limit` orders (the newest) of the states asked for,
+    whatever the years behind them; open states only look back OPEN_HORIZON from `today`."""
     query = (select(TherapyOrder).join(Patient, Patient.id == TherapyOrder.patient_id)
              .options(selectinload(TherapyOrder.visits).selectinload(Visit.nurse), selectinload(TherapyOrder.patient))
              .order_by(TherapyOrder.earliest_start.desc(), TherapyOrder.id.desc()))
     # The stored status narrows the query before the state (from the visits) is computed.
     stored = {"discontinued": "cancelled", "completed": "completed"}
     wanted_stored = {stored.get(s, "active") for s in states} | ({"active"} if "completed" in states else set())
-    query = query.where(TherapyOrder.status.in_(wanted_stored)).limit(limit)
+    if "active" not in wanted_stored or set(states) >= {"to_book", "partly_booked", "booked", "in_progress", "completed"}:
+        query = query.where(TherapyOrder.status.in_(wanted_stored))  # no active order, or all of them: nothing to narrow
+    else:
+        narrowed = and_(TherapyOrder.status == "active", _active_state_condition(states))
+        others = wanted_stored - {"active"}  # discontinued or stored completed, asked for too
+        # A plain equality when it is only active orders: the index on (status, earliest_start)
+        # then serves the order and the limit (an OR of both led SQLite to scan the patients).
+        query = query.where(or_(TherapyOrder.status.in_(others), narrowed) if others else narrowed)
+    query = query.limit(limit)
     if today is not None and set(states) <= set(OPEN_STATES):
         query = query.where(TherapyOrder.earliest_start >= today - OPEN_HORIZON)
     if product_id:
