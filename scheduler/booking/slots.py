@@ -173,13 +173,17 @@ def skipped_days(request: SlotRequest, nurses: list[NurseContext], slots: list[S
     return skipped
 
 
+def _visits_on(day: date, nurse: NurseContext) -> int:
+    bounds = local_day_bounds(day, nurse.zone)  # once per nurse, not once per visit
+    return sum(1 for v in nurse.visits if bounds.overlaps(v.starts_at, v.ends_at))
+
+
 def _why_not(day: date, request: SlotRequest, nurses: list[NurseContext], patient_visits, travel: TravelSettings) -> str:
     working = [n for n in nurses if working_intervals(day, list(n.blocks), n.zone, list(n.time_off))]
     if not working:
         on_leave = any(working_intervals(day, list(n.blocks), n.zone, []) for n in nurses)
         return "no nurse works that day (time off)" if on_leave else "no nurse works that day"
-    free = [n for n in working
-            if sum(1 for v in n.visits if local_day_bounds(day, n.zone).overlaps(v.starts_at, v.ends_at)) < n.max_visits_per_day]
+    free = [n for n in working if _visits_on(day, n) < n.max_visits_per_day]
     if not free:
         return "every nurse working that day is fully booked"
     length = wording.duration(request.visit_mins[0])

@@ -8,7 +8,7 @@ constraint stands behind this as the last line of defence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -187,11 +187,21 @@ def suggest_for_order(session: Session, order_id: int, catalog, *, now: datetime
 class Suggestions:
     slots: list[Slot]
     skipped: list[SkippedDay]  # the earlier days of the window not offered, each with why
+    nurses_asked: int = 0  # how many nurses the search (and so each "why") covered
+    nurses: int = 0  # of the agency's
+
+    @property
+    def explained_for_some(self) -> bool:
+        """The "why not earlier" sentences speak for the nearest nurses only, not every one."""
+        return bool(self.skipped) and self.nurses_asked < self.nurses
 
 
 def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime, limit: int = 10, days=None,
-                      exclude_ids=(), explain: bool = False) -> Suggestions:
-    """suggest_for_order, and with `explain` why each earlier day of the window was not offered."""
+                      exclude_ids=(), explain: bool = False, explain_for_every_nurse: bool = True) -> Suggestions:
+    """suggest_for_order, and with `explain` why each earlier day of the window was not offered:
+    for every nurse (the search goes on past the nearest until the window's first day is
+    offered), or with `explain_for_every_nurse=False` for the nurses the suggestions needed
+    (a large agency's booking page answers at once; every nurse is one click away)."""
     order = get_order(session, order_id)
     patient = order.patient
     days = check_days(order, days) if days else tuple(open_days(session, order) or range(1, order.days + 1))
@@ -217,17 +227,27 @@ def order_suggestions(session: Session, order_id: int, catalog, *, now: datetime
         ids = nearest_first[first_nurse:first_nurse + NURSES_PER_ROUND]
         nurses = session.scalars(select(Nurse).where(Nurse.id.in_(ids))
                                  .options(selectinload(Nurse.working_hours), selectinload(Nurse.time_off))).all()
-        contexts = nurse_contexts(session, sorted(nurses, key=lambda n: ids.index(n.id)), between=between,
+        round_request, round_between = request, between
+        if len(slots) >= limit:
+            # Enough to offer: the rounds from here only explain, so they search only the days
+            # before the earliest one offered (a slot there would come first; later ones would
+            # not be shown). 300 nurses over the whole window took the booking page 0.5 s.
+            offered = slots[0].starts_at[0].astimezone(zone).date()
+            round_request = replace(request, window=(first, offered - timedelta(days=1)))
+            round_between = Interval(between.start, datetime.combine(offered, datetime.min.time(), tzinfo=zone)
+                                     + timedelta(days=order.days) + CONTEXT_MARGIN)
+        contexts = nurse_contexts(session, sorted(nurses, key=lambda n: ids.index(n.id)), between=round_between,
                                   exclude_ids=exclude_ids)
         searched += contexts
-        slots = ranked(slots + suggest_slots(request, contexts, patient_visits=patient_visits, travel=travel,
+        slots = ranked(slots + suggest_slots(round_request, contexts, patient_visits=patient_visits, travel=travel,
                                              limit=limit), request)[:limit]
         # Why an earlier day was not offered is a sentence about every nurse: explaining
         # goes on searching unless the window's first day is already offered.
-        if len(slots) >= limit and (not explain or slots[0].starts_at[0].astimezone(zone).date() <= first):
+        if len(slots) >= limit and (not (explain and explain_for_every_nurse)
+                                    or slots[0].starts_at[0].astimezone(zone).date() <= first):
             break
     skipped = skipped_days(request, searched, slots, patient_visits=patient_visits, travel=travel) if explain else []
-    return Suggestions(slots, skipped)
+    return Suggestions(slots, skipped, len(searched), len(nearest_first))
 
 
 def _lock_for_booking(session: Session, nurse_id: int, patient_id: int, *, also_nurse_ids=()) -> tuple[Nurse, Patient]:

@@ -38,3 +38,28 @@ def test_the_next_nurses_are_searched_when_the_nearest_have_too_few_slots(sessio
     # fewer than 40.
     slots = suggest_for_order(session, order.id, load_catalog(), now=NOW, limit=40)
     assert {s.nurse_id for s in slots} == {near.id, far.id}
+
+
+def test_why_not_earlier_is_for_the_nearest_nurses_unless_every_nurse_is_asked(session, two_nurses_one_far):
+    """The near nurse is out all Monday, the far one free: asked of the nurses the suggestions
+    needed, Monday is "not offered" (and said to be about the nearest only); asked of every
+    nurse, the search goes on over Monday alone and finds the far nurse free there."""
+    from datetime import timedelta
+
+    from tests.factories import make_visit
+
+    near, far, order = two_nurses_one_far
+    order.earliest_start, order.window_days = date(2026, 11, 24), 1  # Monday to Wednesday
+    make_visit(session, nurse=near, starts_at=datetime(2026, 11, 23, 13, tzinfo=timezone.utc), duration=timedelta(hours=11))
+    session.commit()
+    catalog = load_catalog()
+
+    nearest = visit_operations.order_suggestions(session, order.id, catalog, now=NOW, limit=2, explain=True,
+                                                 explain_for_every_nurse=False)
+    assert {s.nurse_id for s in nearest.slots} == {near.id}
+    assert [s.day for s in nearest.skipped] == [date(2026, 11, 23)]
+    assert (nearest.nurses_asked, nearest.nurses, nearest.explained_for_some) == (1, 2, True)
+
+    every = visit_operations.order_suggestions(session, order.id, catalog, now=NOW, limit=2, explain=True)
+    assert every.slots[0].nurse_id == far.id and every.slots[0].starts_at[0].date() == date(2026, 11, 23)
+    assert every.skipped == [] and (every.nurses_asked, every.explained_for_some) == (2, False)

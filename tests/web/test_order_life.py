@@ -414,3 +414,29 @@ def test_patient_page_shows_orders_visits_reminders_and_portal_status(client, se
     session.get(type(patient), patient.id).user_id = portal.id
     session.commit()
     assert "never signed in" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
+
+
+def test_a_large_agency_is_told_whose_availability_the_why_covers_and_can_ask_every_nurse(client, session, staff,
+                                                                                           monkeypatch):
+    """Suggestions come from the nearest nurses; "why not earlier" then speaks for them and says
+    so, with a link that asks every nurse (a slower page at 300 nurses)."""
+    from scheduler.models import TimeOff
+    from scheduler.operations import visits as visit_operations
+
+    monkeypatch.setattr(visit_operations, "NURSES_PER_ROUND", 2)
+    _, nurse, patient = staff
+    neighbour = make_nurse(session, first_name="Nell", last_name="Near", home_lat=41.90, home_lon=-87.63)
+    for near in (nurse, neighbour):  # both nearest are off on Tuesday 1st
+        near.time_off = [TimeOff(starts_at=datetime(2026, 12, 1, 0, 0, tzinfo=CHICAGO),
+                                 ends_at=datetime(2026, 12, 2, 0, 0, tzinfo=CHICAGO))]
+    make_nurse(session, first_name="Fay", last_name="Far", home_lat=42.3, home_lon=-87.9)  # free on the 1st, far away
+    order = make_order(session, patient=patient, earliest_start=date(2026, 12, 8), window_days=7)  # Tue 1 to Tue 15
+    session.commit()
+    body = client.get(f"/orders/{order.id}/book").get_data(as_text=True)
+    assert "Not offered earlier in the window, by the 2 nurses nearest to the patient" in body
+    assert "Tue 1 Dec: no nurse works that day (time off)." in body
+    link = re.search(r'<a href="([^"]*explain=all[^"]*)">ask every nurse why</a>', body).group(1)
+    every = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Not offered earlier" not in every  # every nurse asked: Fay is free that Tuesday
+    first_row = every.split("<tbody>")[1].split("</tr>")[0]
+    assert "Tue 01 Dec" in first_row and "Fay Far" in first_row

@@ -354,15 +354,18 @@ def book(order_id: int):
         status = 409 if conflicts else 422
     elif request.method == "POST":
         status = 422
-    slots, skipped, slot_error = [], [], None
+    found, slot_error = None, None
     try:
-        found = order_suggestions(db, order.id, catalog(), now=now, days=days, explain=True)
-        slots, skipped = found.slots, found.skipped
+        # Why earlier days were not offered, for the nurses searched; for every nurse on asking
+        # (at 300 nurses that search costs the page about half a second).
+        found = order_suggestions(db, order.id, catalog(), now=now, days=days, explain=True,
+                                  explain_for_every_nurse=request.args.get("explain") == "all")
     except (ClinicalRuleViolation, InvalidPlanInput, DomainError) as exc:
         slot_error = str(exc)
+    slots, skipped = (found.slots, found.skipped) if found else ([], [])
     db.commit()
     return render_template("orders/book.html", order=order, patient=patient, form=form, slots=slots, skipped=skipped,
-                           slot_error=slot_error, conflicts=conflicts, zone=zone,
+                           found=found, slot_error=slot_error, conflicts=conflicts, zone=zone,
                            days=days or open_days(db, order) or list(range(1, order.days + 1))), status
 
 
