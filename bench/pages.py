@@ -175,6 +175,8 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
         Measurement("GET /orders/?state=all (every order, newest)", "coordinator", page, _get(staff, "/orders/?state=all")),
         Measurement("GET /orders/<id> (an order)", "coordinator", page, _get(staff, f"/orders/{order_id}")),
         Measurement("GET /orders/<id>/book (booking form)", "coordinator", page, _get(staff, f"/orders/{order_id}/book")),
+        Measurement("GET /orders/<id>/book?explain=all (every nurse asked why)", "coordinator", SUGGEST_MS,
+                    _get(staff, f"/orders/{order_id}/book?explain=all")),
         Measurement("GET /patients/?q= (search by name)", "coordinator", page, _get(staff, "/patients/?q=Bench00042")),
         Measurement("GET /patients/ (first page)", "coordinator", page, _get(staff, "/patients/")),
         Measurement("GET /patients/<id> (a patient's summary)", "coordinator", page, _get(staff, f"/patients/{patient_id}")),
