@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from scheduler.operations.courses import ORDER_STATES, list_orders, order_row
+from scheduler.operations.courses import OPEN_STATES, ORDER_STATES, list_orders, order_row
 from tests.factories import make_nurse, make_order, make_product, make_visit
 
 MONDAY = datetime(2026, 11, 23, 15, tzinfo=timezone.utc)
@@ -46,6 +46,10 @@ def orders_in_every_state(session):
         _course(session, ["completed", "completed"], start=start + timedelta(days=21)),  # completed, stored active
         _course(session, ["completed", "completed"], start=start + timedelta(days=24), stored="completed"),
         _course(session, ["booked", None], start=start + timedelta(days=27), stored="cancelled"),  # discontinued
+        _course(session, ["in_progress", "booked"], start=start + timedelta(days=30)),  # in progress (under way)
+        # Shortened to one day after its day 2 was done: the day past the course counts for nothing.
+        _course(session, ["booked", "completed"], start=start + timedelta(days=33), days=1),  # booked
+        _course(session, [None, "completed"], start=start + timedelta(days=36), days=1),  # to book
     ]
     session.flush()
     return {o.id: order_row(o).state for o in made}
@@ -57,8 +61,10 @@ def test_every_state_filter_lists_exactly_the_orders_in_that_state(session, orde
     for state in ORDER_STATES:
         listed = {row.order.id: row.state for row in list_orders(session, states=(state,))}
         assert listed == {i: s for i, s in expected.items() if s == state}, state
-    both = {row.order.id for row in list_orders(session, states=("to_book", "partly_booked"))}
-    assert both == {i for i, s in expected.items() if s in ("to_book", "partly_booked")}
+    for states in (OPEN_STATES, ("to_book", "partly_booked"), ("completed", "discontinued"), ("booked", "in_progress"),
+                   tuple(ORDER_STATES)):
+        listed = {row.order.id for row in list_orders(session, states=states)}
+        assert listed == {i for i, s in expected.items() if s in states}, states
 
 
 def test_the_limit_counts_orders_of_the_state_asked_for_not_the_newest_of_any(session, orders_in_every_state):
