@@ -41,7 +41,9 @@ PAYLOADS = [
     "'><svg onload=fz()>",
     "</title></textarea><fz-tag>",
     "javascript:fz()//",
-    "{{7*7}}fz",
+    # Evaluated, it reads "fztmpl49": text no other payload, and no random prefix or suffix
+    # around one, can produce ("{{7*7}}fz" was flagged once when "49" + "fz\r\n..." was stored).
+    "{{'fz'~'tmpl'~7*7}}",
     "' OR 1=1 --fz",
     "fz\r\nSet-Cookie: x=1",
     "fz\x00nul",
@@ -169,7 +171,7 @@ def _fuzz_one_form(app, world, role, method, url, fields, runs, failures):
         for sent in data.values():
             if "fz" in sent and re.search(r"[<>\"']", sent) and sent in body:
                 failures.append(f"{method} {url}: {sent!r} reflected unescaped")
-            if "{{7*7}}fz" in sent and "49fz" in body:
+            if "{{'fz'~'tmpl'~7*7}}" in sent and "fztmpl49" in body:
                 failures.append(f"{method} {url}: template expression evaluated")
         if response.status_code == 302 and response.headers["Location"].startswith("/login?next="):
             log_in(client, world, role)  # a fuzzed post may not end the session, but keep going if it did
