@@ -105,6 +105,13 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
 
     booked = {"count": 0}
 
+    def forget(ids: list[int]) -> None:
+        """Delete the course booked for a run (and its reminders and notices): the database keeps its size."""
+        with sessionmaker() as session:
+            session.execute(delete(Reminder).where(Reminder.visit_id.in_(ids)))
+            session.execute(delete(Visit).where(Visit.id.in_(ids)))
+            session.commit()
+
     def book() -> float:
         # A different suggested slot each run; the visits (and their reminders) are deleted
         # afterwards, untimed, so the database keeps its size.
@@ -118,9 +125,7 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
             session.commit()
             elapsed = perf_counter() - started
             ids = [v.id for v in visits]
-            session.execute(delete(Reminder).where(Reminder.visit_id.in_(ids)))
-            session.execute(delete(Visit).where(Visit.id.in_(ids)))
-            session.commit()
+        forget(ids)
         return elapsed
 
     def book_untimed(index: int):
@@ -132,13 +137,6 @@ def measurements(app, anchor: date, *, now: datetime) -> list[Measurement]:
             visits = book_series(session, order_id, slot.nurse_id, slot.starts_at[0], catalog, actor=coordinator, now=now)
             session.commit()
             return [v.id for v in visits], slot
-
-    def forget(ids: list[int]) -> None:
-        """Delete the course booked for a run (and its reminders and notices): the database keeps its size."""
-        with sessionmaker() as session:
-            session.execute(delete(Reminder).where(Reminder.visit_id.in_(ids)))
-            session.execute(delete(Visit).where(Visit.id.in_(ids)))
-            session.commit()
 
     def reschedule() -> float:
         # The course booked untimed, then moved whole to another suggested slot (timed). The
